@@ -1,0 +1,107 @@
+"""File I/O at the edges of the pipeline: clear errors on read, atomic writes.
+
+Readers name the missing file and the stage that produces it. Writers create the
+folder, write to a temporary file beside the target and rename it into place, so a
+failing stage never leaves a half-written output.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+
+class InputError(FileNotFoundError):
+    """A stage's input is missing or unreadable."""
+
+
+def _missing(path: Path, produced_by: str, why: str) -> InputError:
+    return InputError(
+        f"{path}: {why}: expected the output of the `{produced_by}` stage "
+        f"(run `dvc repro {produced_by}` first)"
+    )
+
+
+def read_csv(path: str | Path, produced_by: str, required: tuple[str, ...] = ()) -> pd.DataFrame:
+    """Read a CSV that stage `produced_by` writes; check it has the `required` columns."""
+    import pandas as pd
+
+    path = Path(path)
+    if not path.is_file():
+        raise _missing(path, produced_by, "no such file")
+    try:
+        frame = pd.read_csv(path)
+    except (OSError, ValueError, UnicodeDecodeError) as err:
+        raise _missing(path, produced_by, f"cannot be read as CSV ({err})") from None
+    absent = [c for c in required if c not in frame.columns]
+    if absent:
+        raise _missing(
+            path, produced_by, f"column {absent[0]!r} is missing (has {', '.join(frame.columns)})"
+        )
+    return frame
+
+
+def load_model(path: str | Path, produced_by: str = "train") -> Any:
+    """Load an estimator saved by `save_model`."""
+    import joblib
+
+    path = Path(path)
+    if not path.is_file():
+        raise _missing(path, produced_by, "no such file")
+    try:
+        return joblib.load(path)
+    except Exception as err:  # joblib raises many kinds on a corrupt file
+        raise _missing(path, produced_by, f"cannot be loaded ({type(err).__name__}: {err})") from None
+
+
+@contextmanager
+def atomic_path(path: str | Path) -> Iterator[Path]:
+    """Yield a temporary path beside `path`; move it onto `path` only if the block succeeds."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    os.close(fd)
+    try:
+        yield Path(tmp)
+        os.replace(tmp, path)
+    finally:
+        if os.path.exists(tmp):
+            os.remove(tmp)
+
+
+def write_csv(frame: pd.DataFrame, path: str | Path) -> Path:
+    """Write a data frame as CSV (no index), atomically."""
+    with atomic_path(path) as tmp:
+        frame.to_csv(tmp, index=False)
+    return Path(path)
+
+
+def write_json(data: Any, path: str | Path) -> Path:
+    """Write JSON with sorted keys and a final newline, atomically."""
+    with atomic_path(path) as tmp:
+        tmp.write_text(json.dumps(data, indent=2, sort_keys=True) + "\n", encoding="utf-8")
+    return Path(path)
+
+
+def save_model(model: Any, path: str | Path) -> Path:
+    """Pickle an estimator with joblib, atomically."""
+    import joblib
+
+    with atomic_path(path) as tmp:
+        joblib.dump(model, tmp)
+    return Path(path)
+
+
+def save_figure(figure: Any, path: str | Path) -> Path:
+    """Save a matplotlib figure as PNG without the variable metadata, atomically."""
+    with atomic_path(path) as tmp:
+        figure.savefig(tmp, format="png", metadata={"Software": None}, dpi=100)
+    return Path(path)

@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed
 KERNEL := mlops-course
 export PATH := $(CURDIR)/$(BIN):$(PATH)
 
-.PHONY: setup repro test lint lessons lab bench freeze clean-workspace
+.PHONY: setup repro test test-lessons lint lessons lab bench freeze clean-workspace
 
 setup: $(STAMP)  ## create .venv with the pinned packages, the package and the Jupyter kernel
 
@@ -38,3 +38,12 @@ bench: setup  ## time papermill stages against plain Python (see benchmarks/READ
 freeze: setup  ## rewrite requirements.txt from the environment, keeping its header
 	{ sed -n '/^#/p;/^$$/q' requirements.txt; $(BIN)/python -m pip freeze --exclude-editable | grep -iv '^iris-pipeline'; } > requirements.txt.new
 	mv requirements.txt.new requirements.txt
+
+lessons: setup  ## rerun every lesson (or LESSONS="lessons/03-*.ipynb") and store its outputs
+	python -m iris_pipeline.lessons $(LESSONS)
+
+test-lessons: setup  ## check the lessons' stored outputs with nbval (strict)
+	python -m pytest lessons
+
+clean-workspace:  ## remove the lessons' scratch workspaces
+	rm -rf workspace

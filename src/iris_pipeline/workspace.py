@@ -1,0 +1,120 @@
+"""Scratch workspaces for the lessons.
+
+Every lesson that runs git or DVC works in a folder of its own under `workspace/` at
+the repository root (git and DVC ignore it), created fresh each time the lesson runs.
+The learner's own checkout is never committed to, reset or written into.
+
+A workspace also isolates the tools from the learner's machine, so a lesson gives the
+same output everywhere and every time:
+- git reads a config of the workspace's own (a fixed author, `main` as the first
+  branch, fixed commit dates), never the learner's `~/.gitconfig`, and stops looking
+  for a repository at the workspace's edge, so a command typed before `git init`
+  fails instead of reaching the learner's repository;
+- DVC reads a global config of the workspace's own: no update check, no analytics;
+- the environment's own `dvc`, `papermill` and `python` come first on PATH, even
+  when JupyterLab was started without activating the environment.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+import iris_pipeline
+
+REPO_ROOT = Path(iris_pipeline.__file__).resolve().parents[2]
+WORKSPACES = REPO_ROOT / "workspace"
+
+# What `copy_project` copies by default: the course project minus anything produced.
+PROJECT_FILES = ("src", "stages", "params.yaml", "dvc.yaml", "pyproject.toml")
+FIXED_DATE = "2024-01-01T12:00:00+00:00"
+
+GITCONFIG = """\
+[user]
+\tname = Course Learner
+\temail = learner@example.com
+[init]
+\tdefaultBranch = main
+[advice]
+\tdetachedHead = false
+[core]
+\tautocrlf = false
+[color]
+\tui = never
+"""
+
+DVC_GLOBAL_CONFIG = """\
+[core]
+    check_update = false
+    analytics = false
+"""
+
+
+@dataclass(frozen=True)
+class Workspace:
+    """A fresh folder for one lesson, with git and DVC isolated from the learner's setup."""
+
+    root: Path
+
+    def path(self, *parts: str) -> Path:
+        """A path inside the workspace."""
+        return self.root.joinpath(*parts)
+
+    def copy_project(self, dest: str = "project", files: tuple[str, ...] = PROJECT_FILES) -> Path:
+        """Copy the course project's `files` (from the repository root) into `dest`."""
+        target = self.root / dest
+        target.mkdir(parents=True, exist_ok=True)
+        ignore = shutil.ignore_patterns("__pycache__", "*.egg-info", ".ipynb_checkpoints")
+        for name in files:
+            source = REPO_ROOT / name
+            if source.is_dir():
+                shutil.copytree(source, target / name, ignore=ignore)
+            else:
+                (target / name).parent.mkdir(parents=True, exist_ok=True)
+                shutil.copy2(source, target / name)
+        return target
+
+
+def isolation_env(home: Path, ceiling: Path) -> dict[str, str]:
+    """Environment variables that point git and DVC at the workspace's own configs."""
+    tools = str(Path(sys.executable).parent)  # git/dvc/papermill of this environment first
+    return {
+        "PATH": os.pathsep.join([tools, os.environ.get("PATH", "")]),
+        "GIT_CONFIG_GLOBAL": str(home / "gitconfig"),
+        "GIT_CONFIG_NOSYSTEM": "1",
+        "GIT_CEILING_DIRECTORIES": str(ceiling),
+        "GIT_AUTHOR_DATE": FIXED_DATE,
+        "GIT_COMMITTER_DATE": FIXED_DATE,
+        "GIT_TERMINAL_PROMPT": "0",
+        "GIT_PAGER": "cat",
+        "DVC_GLOBAL_CONFIG_DIR": str(home / "dvc"),
+        "DVC_SYSTEM_CONFIG_DIR": str(home / "dvc-system"),
+        "DVC_NO_ANALYTICS": "1",
+        "DVC_STUDIO_OFFLINE": "1",
+        "DVC_PAGER": "cat",
+    }
+
+
+def new_workspace(name: str) -> Workspace:
+    """Create `workspace/<name>/` afresh (removing an old one) and isolate git and DVC.
+
+    The isolation is applied to this process's environment, so every `!git ...` or
+    `!dvc ...` a notebook runs afterwards uses it.
+    """
+    if not name or "/" in name or name.startswith("."):
+        raise ValueError(f"workspace name {name!r}: expected a plain folder name")
+    root = WORKSPACES / name
+    home = WORKSPACES / f".{name}-home"
+    for folder in (root, home):
+        if folder.exists():
+            shutil.rmtree(folder)
+    root.mkdir(parents=True)
+    (home / "dvc").mkdir(parents=True)
+    (home / "dvc-system").mkdir()
+    (home / "gitconfig").write_text(GITCONFIG, encoding="utf-8")
+    (home / "dvc" / "config").write_text(DVC_GLOBAL_CONFIG, encoding="utf-8")
+    os.environ.update(isolation_env(home, WORKSPACES))
+    return Workspace(root=root)

@@ -1,0 +1,148 @@
+"""The typed params loader: the real file loads; each kind of bad input gets one clear error."""
+
+from __future__ import annotations
+
+import copy
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import yaml
+
+from iris_pipeline.config import ConfigError, load_params, parse_params
+
+PARAMS = Path(__file__).resolve().parents[1] / "params.yaml"
+
+
+@pytest.fixture
+def raw() -> dict:
+    return yaml.safe_load(PARAMS.read_text())
+
+
+def write(tmp_path: Path, data) -> Path:
+    path = tmp_path / "params.yaml"
+    path.write_text(yaml.safe_dump(data) if not isinstance(data, str) else data)
+    return path
+
+
+def test_project_params_load_with_course_defaults():
+    params = load_params(PARAMS)
+    assert params.base.random_state == 42
+    assert params.data_split.test_size == 0.2
+    assert params.train.estimator_name == "logreg"
+    assert params.train.cv == 3
+    assert params.train.param_grid == {"C": [0.001], "max_iter": [100], "solver": ["lbfgs"]}
+    assert set(params.train.estimators) == {"logreg", "svm", "knn"}
+    assert params.evaluate.metrics_path == "reports/metrics.json"
+
+
+@pytest.mark.parametrize(
+    ("mutate", "expected"),
+    [
+        (
+            lambda d: d["data_split"].__setitem__("test_size", "0.2"),
+            "data_split.test_size = '0.2' (str): expected a number between 0 and 1",
+        ),
+        (
+            lambda d: d["data_split"].__setitem__("test_size", 1.5),
+            "data_split.test_size = 1.5 (float): expected a number between 0 and 1, both excluded",
+        ),
+        (
+            lambda d: d["data_split"].__setitem__("test_size", 0),
+            "data_split.test_size = 0 (int): expected a number between 0 and 1",
+        ),
+        (
+            lambda d: d["base"].__setitem__("random_state", "42"),
+            "base.random_state = '42' (str): expected an integer",
+        ),
+        (
+            lambda d: d["base"].__setitem__("random_state", True),
+            "base.random_state = True (bool): expected an integer",
+        ),
+        (lambda d: d["train"].__setitem__("cv", 1), "train.cv = 1 (int): expected an integer of at least 2"),
+        (
+            lambda d: d["train"].__setitem__("estimator_name", "forest"),
+            "train.estimator_name = 'forest' (str): expected one of logreg, svm, knn",
+        ),
+        (lambda d: d["data_split"].pop("test_size"), "data_split.test_size is missing"),
+        (lambda d: d.pop("evaluate"), "evaluate is missing"),
+        (
+            lambda d: d["featurize"].__setitem__("target", "x"),
+            "featurize.target = 'x' (str) is not a known key: expected only features_path, target_column",
+        ),
+        (lambda d: d.__setitem__("extra", {}), "extra = {} (dict) is not a known key"),
+        (
+            lambda d: d["train"]["estimators"]["logreg"]["param_grid"].__setitem__("C", 0.1),
+            "train.estimators.logreg.param_grid.C = 0.1 (float): expected a non-empty list of values",
+        ),
+        (
+            lambda d: d["base"].__setitem__("log_level", "LOUD"),
+            "base.log_level = 'LOUD' (str): expected one of DEBUG, INFO, WARNING, ERROR",
+        ),
+    ],
+    ids=[
+        "test_size-type", "test_size-above-1", "test_size-zero", "random_state-type", "random_state-bool",
+        "cv-too-small", "unknown-estimator", "missing-key", "missing-section", "unknown-key",
+        "unknown-section", "grid-not-a-list", "log-level",
+    ],
+)
+def test_bad_values_name_file_key_value_and_expectation(tmp_path, raw, mutate, expected):
+    data = copy.deepcopy(raw)
+    mutate(data)
+    path = write(tmp_path, data)
+    with pytest.raises(ConfigError) as info:
+        load_params(path)
+    message = str(info.value)
+    assert message.startswith(f"{path}: ")
+    assert expected in message
+
+
+def test_estimator_without_a_grid_is_rejected(raw):
+    data = copy.deepcopy(raw)
+    del data["train"]["estimators"]["svm"]
+    data["train"]["estimator_name"] = "svm"
+    with pytest.raises(ConfigError, match=r"train.estimator_name = 'svm' \(str\): expected an estimator with a grid"):
+        parse_params(data)
+
+
+def test_malformed_yaml_names_file_and_line(tmp_path):
+    path = write(tmp_path, "base:\n  random_state: 42\n  log_level: [INFO\n")
+    with pytest.raises(ConfigError, match=r"params.yaml: not valid YAML at line \d+, column \d+"):
+        load_params(path)
+
+
+def test_top_level_must_be_a_mapping(tmp_path):
+    path = write(tmp_path, "- just\n- a list\n")
+    with pytest.raises(ConfigError, match=r"expected a mapping of keys to values"):
+        load_params(path)
+
+
+def test_missing_file(tmp_path):
+    with pytest.raises(ConfigError, match=r"nope.yaml: no such file"):
+        load_params(tmp_path / "nope.yaml")
+
+
+def test_overrides_replace_values_and_pass_the_same_checks():
+    params = load_params(PARAMS, overrides={"data_split.test_size": 0.3, "train.cv": 5})
+    assert params.data_split.test_size == 0.3
+    assert params.train.cv == 5
+    with pytest.raises(ConfigError, match=r"data_split.test_size = 2 \(int\): expected a number between"):
+        load_params(PARAMS, overrides={"data_split.test_size": 2})
+    with pytest.raises(ConfigError, match=r"data_split.nope is missing"):
+        load_params(PARAMS, overrides={"data_split.nope": 1})
+
+
+def test_command_line_check_exits_non_zero_with_message(tmp_path, raw):
+    data = copy.deepcopy(raw)
+    data["data_split"]["test_size"] = 1.5
+    path = write(tmp_path, data)
+    bad = subprocess.run(
+        [sys.executable, "-m", "iris_pipeline.config", str(path)], capture_output=True, text=True
+    )
+    assert bad.returncode == 1
+    assert "data_split.test_size = 1.5 (float)" in bad.stderr
+    good = subprocess.run(
+        [sys.executable, "-m", "iris_pipeline.config", str(PARAMS)], capture_output=True, text=True
+    )
+    assert good.returncode == 0, good.stderr

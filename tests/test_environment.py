@@ -1,0 +1,58 @@
+"""The environment files: every package pinned, conda and pip describing the same thing."""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from importlib.metadata import version
+
+import yaml
+
+from iris_pipeline.workspace import REPO_ROOT
+
+PIN = re.compile(r"^([A-Za-z0-9][A-Za-z0-9._-]*)==([^\s;]+)$")
+
+
+def requirement_lines() -> list[str]:
+    lines = (REPO_ROOT / "requirements.txt").read_text().splitlines()
+    return [line.strip() for line in lines if line.strip() and not line.startswith("#")]
+
+
+def test_every_requirement_is_pinned_to_an_exact_version():
+    lines = requirement_lines()
+    assert lines, "requirements.txt lists no packages"
+    loose = [line for line in lines if not PIN.match(line)]
+    assert loose == [], f"not pinned with ==: {loose}"
+
+
+def test_the_course_tools_are_pinned_at_the_versions_installed():
+    pins = dict(PIN.match(line).groups() for line in requirement_lines())
+    normalized = {name.lower().replace("_", "-"): v for name, v in pins.items()}
+    for package in ("dvc", "dvclive", "scikit-learn", "pandas", "papermill", "nbval", "jupyterlab",
+                    "ipykernel", "matplotlib", "jsonschema"):
+        assert package in normalized, f"{package} missing from requirements.txt"
+        assert normalized[package] == version(package), f"{package}: installed {version(package)}"
+    assert normalized["dvc"].startswith("3.")
+    assert normalized["jupyterlab"].startswith("4.")
+    assert "rfc3987-syntax" not in normalized  # see the note at the top of requirements.txt
+
+
+def test_environment_yml_describes_the_same_environment():
+    env = yaml.safe_load((REPO_ROOT / "environment.yml").read_text())
+    deps = env["dependencies"]
+    pythons = [d for d in deps if isinstance(d, str) and d.startswith("python")]
+    assert pythons == ["python=3.11"]
+    pip_sections = [d["pip"] for d in deps if isinstance(d, dict) and "pip" in d]
+    assert pip_sections == [["-r requirements.txt"]], "conda must install exactly requirements.txt"
+    # No conda package may shadow a pinned pip package with another version.
+    conda_names = {re.split(r"[=<>]", d)[0] for d in deps if isinstance(d, str)}
+    pinned = {PIN.match(line).group(1).lower() for line in requirement_lines()}
+    assert conda_names - {"python", "pip", "git", "make"} == set()
+    assert not (conda_names & pinned)
+
+
+def test_pyproject_matches_python_and_registers_the_engine():
+    project = tomllib.loads((REPO_ROOT / "pyproject.toml").read_text())["project"]
+    assert project["requires-python"] == ">=3.11,<3.12"
+    engines = project["entry-points"]["papermill.engine"]
+    assert engines == {"reproducible": "iris_pipeline.papermill_engine:ReproducibleEngine"}

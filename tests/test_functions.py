@@ -1,0 +1,149 @@
+"""Unit tests of the pipeline's pure functions and its I/O edges, without DVC."""
+
+from __future__ import annotations
+
+import json
+
+import pandas as pd
+import pytest
+
+from iris_pipeline.dataset import FEATURE_COLUMNS, features_and_target, load_iris_frame, split_train_test
+from iris_pipeline.evaluate import CLASS_NAMES, confusion_frame, confusion_matrix, evaluate
+from iris_pipeline.features import featurize
+from iris_pipeline.io import InputError, atomic_path, load_model, read_csv, save_model, write_csv, write_json
+from iris_pipeline.plots import plot_confusion_matrix
+from iris_pipeline.train import make_estimator, train
+
+GRID = {"C": [0.001], "max_iter": [100], "solver": ["lbfgs"]}
+
+
+@pytest.fixture(scope="module")
+def splits():
+    train_set, test_set = split_train_test(featurize(load_iris_frame()), test_size=0.2, random_state=42)
+    return features_and_target(train_set, "target"), features_and_target(test_set, "target")
+
+
+@pytest.fixture(scope="module")
+def model(splits):
+    (X_train, y_train), _ = splits
+    return train(X_train, y_train, "logreg", GRID, cv=3, random_state=42)
+
+
+def test_load_iris_frame_is_the_renamed_iris_set():
+    frame = load_iris_frame()
+    assert list(frame.columns) == [*FEATURE_COLUMNS, "target"]
+    assert frame.shape == (150, 5)
+    assert frame["target"].value_counts().to_dict() == {0: 50, 1: 50, 2: 50}
+
+
+def test_featurize_adds_the_two_ratios_and_keeps_target_last():
+    frame = load_iris_frame()
+    features = featurize(frame)
+    assert list(features.columns) == [
+        *FEATURE_COLUMNS, "sepal_length_to_sepal_width", "petal_length_to_petal_width", "target",
+    ]
+    assert features["sepal_length_to_sepal_width"].iloc[0] == pytest.approx(5.1 / 3.5)
+    assert "sepal_length_to_sepal_width" not in frame.columns  # input untouched
+
+
+def test_split_is_120_30_and_the_same_every_time():
+    frame = featurize(load_iris_frame())
+    train_a, test_a = split_train_test(frame, test_size=0.2, random_state=42)
+    train_b, test_b = split_train_test(frame, test_size=0.2, random_state=42)
+    assert (len(train_a), len(test_a)) == (120, 30)
+    pd.testing.assert_frame_equal(test_a, test_b)
+    _, test_other = split_train_test(frame, test_size=0.2, random_state=7)
+    assert not test_a.equals(test_other)
+
+
+def test_train_returns_the_fitted_estimator_not_the_search(model):
+    from sklearn.linear_model import LogisticRegression
+
+    assert type(model) is LogisticRegression
+    assert model.C == 0.001
+    assert not hasattr(model, "cv_results_")
+
+
+@pytest.mark.parametrize("name", ["logreg", "svm", "knn"])
+def test_every_named_estimator_trains(splits, name):
+    (X_train, y_train), (X_test, y_test) = splits
+    grids = {"logreg": GRID, "svm": {"C": [1.0], "kernel": ["linear"]}, "knn": {"n_neighbors": [5]}}
+    fitted = train(X_train, y_train, name, grids[name], cv=3, random_state=42)
+    assert 0 < evaluate(fitted, X_test, y_test)["f1"] <= 1
+
+
+def test_unknown_estimator_name_is_a_clear_error():
+    with pytest.raises(ValueError, match="estimator name 'forest': expected one of logreg, svm, knn"):
+        make_estimator("forest", 42)
+
+
+def test_evaluate_gives_the_reference_macro_f1(model, splits):
+    _, (X_test, y_test) = splits
+    assert evaluate(model, X_test, y_test) == {"f1": 0.930556}
+
+
+def test_confusion_frame_has_one_named_row_per_test_sample(model, splits):
+    _, (X_test, y_test) = splits
+    confusion = confusion_frame(model, X_test, y_test)
+    assert list(confusion.columns) == ["y_true", "predicted"]
+    assert len(confusion) == 30
+    assert set(confusion["y_true"]) <= set(CLASS_NAMES)
+    matrix = confusion_matrix(confusion)
+    assert matrix.shape == (3, 3)
+    assert int(matrix.to_numpy().sum()) == 30
+    assert int(matrix.to_numpy().trace()) == int((confusion["y_true"] == confusion["predicted"]).sum())
+
+
+def test_plot_confusion_matrix_draws_every_count(model, splits):
+    _, (X_test, y_test) = splits
+    matrix = confusion_matrix(confusion_frame(model, X_test, y_test))
+    figure = plot_confusion_matrix(matrix)
+    texts = [t.get_text() for t in figure.axes[0].texts]
+    assert sorted(int(t) for t in texts) == sorted(int(v) for v in matrix.to_numpy().ravel())
+
+
+def test_read_csv_names_the_missing_file_and_its_stage(tmp_path):
+    with pytest.raises(InputError) as info:
+        read_csv(tmp_path / "train.csv", produced_by="data_split")
+    assert str(info.value) == (
+        f"{tmp_path / 'train.csv'}: no such file: expected the output of the `data_split` stage "
+        "(run `dvc repro data_split` first)"
+    )
+
+
+def test_read_csv_names_a_missing_column(tmp_path):
+    path = write_csv(pd.DataFrame({"a": [1]}), tmp_path / "x.csv")
+    with pytest.raises(InputError, match=r"column 'target' is missing \(has a\)"):
+        read_csv(path, produced_by="featurize", required=("target",))
+
+
+def test_read_csv_names_an_unreadable_file(tmp_path):
+    path = tmp_path / "x.csv"
+    path.write_bytes(b"\xff\xfe\x00garbage\x00")
+    with pytest.raises(InputError, match="cannot be read as CSV"):
+        read_csv(path, produced_by="featurize")
+
+
+def test_load_model_names_a_corrupt_file(tmp_path):
+    path = tmp_path / "model.joblib"
+    path.write_text("not a pickle")
+    with pytest.raises(InputError, match=r"model.joblib: cannot be loaded .*`train` stage"):
+        load_model(path)
+
+
+def test_writes_are_atomic_and_leave_nothing_on_failure(tmp_path):
+    target = tmp_path / "out" / "metrics.json"
+    write_json({"f1": 0.5}, target)
+    with pytest.raises(RuntimeError), atomic_path(target) as tmp:
+        tmp.write_text("half")
+        raise RuntimeError("stage failed mid-write")
+    assert json.loads(target.read_text()) == {"f1": 0.5}
+    assert sorted(p.name for p in target.parent.iterdir()) == ["metrics.json"]
+
+
+def test_saved_model_bytes_are_the_same_for_the_same_fit(model, splits, tmp_path):
+    (X_train, y_train), _ = splits
+    again = train(X_train, y_train, "logreg", GRID, cv=3, random_state=42)
+    first = save_model(model, tmp_path / "a.joblib").read_bytes()
+    second = save_model(again, tmp_path / "b.joblib").read_bytes()
+    assert first == second

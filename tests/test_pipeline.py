@@ -1,0 +1,109 @@
+"""The pipeline end to end under DVC, in throwaway copies of the project."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+
+import pandas as pd
+import pytest
+import yaml
+
+from iris_pipeline.workspace import REPO_ROOT
+
+pytestmark = pytest.mark.slow
+
+STAGES = ("data_load", "featurize", "data_split", "train", "evaluate")
+
+
+def test_repro_builds_every_output_deterministically_and_reruns_only_what_changed(project):
+    committed_lock = (REPO_ROOT / "dvc.lock").read_text()
+    out = project.dvc("repro").stdout
+    for stage in STAGES:
+        assert f"Running stage '{stage}'" in out
+
+    root = project.root
+    assert pd.read_csv(root / "data/raw/iris.csv").shape == (150, 5)
+    assert pd.read_csv(root / "data/processed/featured_iris.csv").shape == (150, 7)
+    assert len(pd.read_csv(root / "data/processed/train_iris.csv")) == 120
+    assert len(pd.read_csv(root / "data/processed/test_iris.csv")) == 30
+    assert (root / "models/model.joblib").stat().st_size > 0
+    assert json.loads((root / "reports/metrics.json").read_text()) == {"f1": 0.930556}
+    confusion = pd.read_csv(root / "reports/confusion_matrix_data.csv")
+    assert list(confusion.columns) == ["y_true", "predicted"] and len(confusion) == 30
+    assert (root / "reports/confusion_matrix.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    for stage in STAGES:  # each executed notebook is a run log without timestamps
+        log = (root / f"reports/runs/{stage}.ipynb").read_text()
+        assert '"start_time"' not in log and '"duration"' not in log
+
+    # The committed lock is exactly what a run produces (so a fresh clone stays clean).
+    assert (root / "dvc.lock").read_text() == committed_lock
+
+    shown = json.loads(project.dvc("metrics", "show", "--json").stdout)
+    assert shown[""]["data"]["reports/metrics.json"]["data"] == {"f1": 0.930556}
+
+    assert "Data and pipelines are up to date." in project.dvc("repro").stdout
+
+    # A forced rerun gives the same bytes everywhere, so dvc.lock does not churn.
+    project.dvc("repro", "--force")
+    assert (root / "dvc.lock").read_text() == committed_lock
+
+    # Change one param that only `train` reads: the first three stages are skipped.
+    params = yaml.safe_load((root / "params.yaml").read_text())
+    params["train"]["estimators"]["logreg"]["param_grid"]["C"] = [0.1]
+    (root / "params.yaml").write_text(yaml.safe_dump(params, sort_keys=False))
+    out = project.dvc("repro").stdout
+    for stage in ("data_load", "featurize", "data_split"):
+        assert f"Stage '{stage}' didn't change, skipping" in out
+    for stage in ("train", "evaluate"):
+        assert f"Running stage '{stage}'" in out
+    diff = json.loads(project.dvc("metrics", "diff", "--json").stdout)
+    f1 = diff["reports/metrics.json"]["f1"]
+    assert f1["old"] == 0.930556 and f1["new"] != f1["old"]
+
+
+def test_bad_param_stops_the_first_stage_with_a_clear_message(project):
+    text = (project.root / "params.yaml").read_text().replace("test_size: 0.2", "test_size: 1.5")
+    (project.root / "params.yaml").write_text(text)
+    result = project.dvc("repro", check=False)
+    assert result.returncode != 0
+    output = result.stdout + result.stderr
+    assert (
+        "ConfigError: params.yaml: data_split.test_size = 1.5 (float): "
+        "expected a number between 0 and 1, both excluded"
+    ) in output
+    assert not (project.root / "data/raw/iris.csv").exists()
+
+
+def test_stage_with_missing_input_names_the_file_and_its_producer(project):
+    result = subprocess.run(
+        [sys.executable, "-m", "papermill", "--engine", "reproducible", "--no-progress-bar",
+         "stages/featurize.ipynb", "reports/runs/featurize.ipynb"],
+        cwd=project.root, env=project.env, capture_output=True, text=True,
+    )
+    assert result.returncode != 0
+    assert (
+        "data/raw/iris.csv: no such file: expected the output of the `data_load` stage "
+        "(run `dvc repro data_load` first)"
+    ) in result.stderr
+    assert not (project.root / "data/processed/featured_iris.csv").exists()
+
+
+def test_fresh_clone_repro_leaves_git_status_clean(tmp_path, project):
+    clone = tmp_path / "clone"
+    subprocess.run(["git", "clone", "-q", str(REPO_ROOT), str(clone)], check=True, env=project.env)
+    dirty_before = subprocess.run(
+        ["git", "status", "--porcelain"], cwd=REPO_ROOT, capture_output=True, text=True
+    ).stdout
+    if dirty_before.strip() and not os.environ.get("CI"):
+        pytest.skip("the checkout has uncommitted changes; this test checks the committed state")
+    result = subprocess.run(
+        ["dvc", "repro"], cwd=clone, env=project.env, capture_output=True, text=True
+    )
+    assert result.returncode == 0, result.stderr
+    status = subprocess.run(
+        ["git", "status", "--porcelain"], cwd=clone, capture_output=True, text=True
+    ).stdout
+    assert status == "", f"dvc repro in a fresh clone changed tracked files:\n{status}"

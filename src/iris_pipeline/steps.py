@@ -1,0 +1,671 @@
+"""Build the course's step branches from one source: `python -m iris_pipeline.steps build`.
+
+The course can be followed branch by branch (`git switch step-4-build-ml-pipeline`).
+Those branches are not kept by hand: `course/steps.yaml` describes each step (its
+files, taken from this repository's pipeline or from `course/`, small declared
+transforms of them, and its exercise), and this command turns that description into
+commits in the learner's own clone.
+
+How the branches sit:
+- One commit per step, each on top of the one before: `git log` on the last step
+  reads as the course, and `git diff A B` between two consecutive chain commits shows
+  exactly what a step changes.
+- A step with an exercise gets two branches. `<step>_SOLUTION` is the chain commit.
+  `<step>` (the branch a learner switches to) is its twin: a sibling commit on the same
+  parent, where every marked region of the solution is replaced by a
+  `# TODO (exercise): ...` line. So `git diff <step> <step>_SOLUTION` is the solution,
+  and the exercise is always generated from it, never written twice.
+- Commits are made by a fixed course identity at fixed dates, so the same source gives
+  the same commit ids on every machine and a rebuild with nothing new changes nothing.
+  Git's own GIT_AUTHOR_NAME/EMAIL/DATE and GIT_COMMITTER_* variables, when set,
+  take precedence.
+
+Safety: the branches are written with git plumbing only (`hash-object`, a temporary
+index, `write-tree`, `commit-tree`, one `update-ref` transaction). The learner's
+working tree, index and current branch are never touched. The command refuses (exit
+status 1) when the working tree has uncommitted changes or a step branch exists
+already, unless given `--force` (or the `rebuild` subcommand), and always refuses to
+move a step branch that is checked out in a worktree.
+
+    python -m iris_pipeline.steps build      # create the branches (make steps)
+    python -m iris_pipeline.steps rebuild    # update them after a pull (make steps FORCE=1)
+    python -m iris_pipeline.steps list       # which branches exist and whether they are current
+"""
+
+from __future__ import annotations
+
+import argparse
+import ast
+import os
+import re
+import subprocess
+import sys
+import tempfile
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+MANIFEST = "course/steps.yaml"
+SOLUTION_SUFFIX = "_SOLUTION"
+TODO_PREFIX = "# TODO (exercise): "
+AUTHOR_NAME = "MLOps course"
+AUTHOR_EMAIL = "course@example.com"
+BASE_DATE = 1704110400  # 2024-01-01T12:00:00Z; step N is dated N minutes later
+ZERO = "0" * 40
+OPEN_MARKER = re.compile(r"^(?P<indent>[ \t]*)# <solution>(?P<task>.*)$")
+CLOSE_MARKER = re.compile(r"^[ \t]*# </solution>[ \t]*$")
+FILE_KEYS = ("from", "drop_yaml_keys", "append_yaml_items", "drop_toml_tables", "append_lines")
+STEP_KEYS = ("name", "message", "files", "remove", "exercise")
+
+
+class StepsError(Exception):
+    """Something the learner or the course author must fix; the message says what."""
+
+
+# --------------------------------------------------------------------------- git
+
+
+class Git:
+    """Runs git in one repository and raises `StepsError` with git's message on failure."""
+
+    def __init__(self, root: Path):
+        self.root = root
+
+    def run(self, *args: str, input: bytes | None = None, env: dict[str, str] | None = None) -> bytes:
+        result = subprocess.run(["git", *args], cwd=self.root, input=input, capture_output=True, env=env)
+        if result.returncode != 0:
+            message = result.stderr.decode(errors="replace").strip()
+            raise StepsError(f"git {' '.join(args[:3])} failed: {message}")
+        return result.stdout
+
+    def text(self, *args: str, **kwargs: Any) -> str:
+        return self.run(*args, **kwargs).decode().strip()
+
+    def rev(self, name: str) -> str | None:
+        result = subprocess.run(
+            ["git", "rev-parse", "--verify", "--quiet", f"{name}^{{commit}}"],
+            cwd=self.root,
+            capture_output=True,
+            text=True,
+        )
+        return result.stdout.strip() if result.returncode == 0 else None
+
+    def write_blob(self, data: bytes) -> str:
+        return self.text("hash-object", "-w", "--stdin", input=data)
+
+
+def repo_root(start: Path) -> Path:
+    result = subprocess.run(["git", "rev-parse", "--show-toplevel"], cwd=start, capture_output=True, text=True)
+    if result.returncode != 0:
+        raise StepsError(f"{start}: not inside a git repository: run this in your clone of the course")
+    return Path(result.stdout.strip())
+
+
+@dataclass(frozen=True)
+class Blob:
+    """A file of a step: its git mode and either an existing blob id or new content."""
+
+    mode: str
+    sha: str | None = None
+    data: bytes | None = None
+
+
+class Source:
+    """The files of one commit (the course's source: course/ and the pipeline at the root)."""
+
+    def __init__(self, git: Git, rev: str):
+        self.git = git
+        self.commit = git.rev(rev)
+        if self.commit is None:
+            raise StepsError(f"{rev}: no such commit to build the steps from")
+        self.files: dict[str, tuple[str, str]] = {}
+        listing = git.run("ls-tree", "-r", "-z", "--full-tree", self.commit)
+        for record in listing.split(b"\0"):
+            if not record:
+                continue
+            info, path = record.decode().split("\t", 1)
+            mode, kind, sha = info.split()
+            if kind == "blob":
+                self.files[path] = (mode, sha)
+        self._cache: dict[str, bytes] = {}
+
+    def has(self, path: str) -> bool:
+        return path in self.files
+
+    def read(self, path: str) -> bytes:
+        if path not in self.files:
+            raise StepsError(f"{path}: not in commit {self.commit[:12]}")
+        if path not in self._cache:
+            self._cache[path] = self.git.run("cat-file", "blob", self.files[path][1])
+        return self._cache[path]
+
+    def expand(self, source: str) -> list[str]:
+        """The file `source`, or every file under the folder `source`."""
+        source = source.rstrip("/")
+        if source in self.files:
+            return [source]
+        inside = sorted(p for p in self.files if p.startswith(source + "/"))
+        if not inside:
+            raise StepsError(f"{MANIFEST}: source {source!r} is neither a file nor a folder in the commit")
+        return inside
+
+
+# ----------------------------------------------------------------- text transforms
+
+
+def _indent(line: str) -> int:
+    return len(line) - len(line.lstrip(" "))
+
+
+def _is_content(line: str) -> bool:
+    stripped = line.strip()
+    return bool(stripped) and not stripped.startswith("#")
+
+
+def yaml_block(lines: list[str], dotted: str, where: str) -> tuple[int, int]:
+    """Line range [start, end) of the block of a dotted key in block-style YAML."""
+    lo, hi = 0, len(lines)
+    start = end = -1
+    for key in dotted.split("."):
+        indents = [_indent(line) for line in lines[lo:hi] if _is_content(line)]
+        if not indents:
+            raise StepsError(f"{where}: {dotted}: no key {key!r} (empty block)")
+        level = min(indents)
+        pattern = re.compile(rf"{re.escape(key)}\s*:(\s|$)")
+        start = next(
+            (
+                i
+                for i in range(lo, hi)
+                if _is_content(lines[i]) and _indent(lines[i]) == level and pattern.match(lines[i].strip())
+            ),
+            -1,
+        )
+        if start < 0:
+            raise StepsError(f"{where}: {dotted}: no key {key!r} at that place")
+        end = start + 1
+        while end < hi:
+            line = lines[end]
+            if _is_content(line) and (
+                _indent(line) < level or (_indent(line) == level and not line.strip().startswith("-"))
+            ):
+                break
+            end += 1
+        while end > start + 1 and not _is_content(lines[end - 1]):
+            end -= 1
+        lo, hi = start + 1, end
+    return start, end
+
+
+def _yaml_value(text: str, dotted: str) -> Any:
+    import yaml
+
+    node: Any = yaml.safe_load(text)
+    for key in dotted.split("."):
+        if not isinstance(node, dict) or key not in node:
+            return KeyError
+        node = node[key]
+    return node
+
+
+def _join(lines: list[str]) -> str:
+    while lines and not lines[-1].strip():
+        lines.pop()
+    return "\n".join(lines) + "\n"
+
+
+def drop_yaml_keys(text: str, keys: list[str], where: str) -> str:
+    """Remove the blocks of dotted keys (e.g. `stages.evaluate.plots`) from a YAML file."""
+    lines = text.splitlines()
+    for key in keys:
+        start, end = yaml_block(lines, key, where)
+        del lines[start:end]
+        if 0 < start < len(lines) and not lines[start - 1].strip() and not lines[start].strip():
+            del lines[start]
+    result = _join(lines)
+    for key in keys:
+        if _yaml_value(result, key) is not KeyError:
+            raise StepsError(f"{where}: {key} is still there after dropping it")
+    return result
+
+
+def append_yaml_items(text: str, items: dict[str, list[str]], where: str) -> str:
+    """Append items to block-style YAML lists given by dotted keys."""
+    lines = text.splitlines()
+    for key, values in items.items():
+        start, end = yaml_block(lines, key, where)
+        bullets = [line for line in lines[start + 1 : end] if line.strip().startswith("- ")]
+        indent = _indent(bullets[0]) if bullets else _indent(lines[start]) + 2
+        lines[end:end] = [" " * indent + f"- {value}" for value in values]
+    result = _join(lines)
+    for key, values in items.items():
+        current = _yaml_value(result, key)
+        if not isinstance(current, list) or any(value not in current for value in values):
+            raise StepsError(f"{where}: {key} should list {values} after appending, not {current!r}")
+    return result
+
+
+def drop_toml_tables(text: str, tables: list[str], where: str) -> str:
+    """Remove whole `[table]` sections from a TOML file."""
+    lines = text.splitlines()
+    for table in tables:
+        start = next((i for i, line in enumerate(lines) if line.strip() == f"[{table}]"), -1)
+        if start < 0:
+            raise StepsError(f"{where}: no [{table}] table to drop")
+        end = next((i for i in range(start + 1, len(lines)) if lines[i].startswith("[")), len(lines))
+        while start > 0 and not lines[start - 1].strip():
+            start -= 1
+        del lines[start:end]
+        if start < len(lines):
+            lines.insert(start, "")
+    result = _join(lines)
+    parsed = tomllib.loads(result)
+    for table in tables:
+        node: Any = parsed
+        for part in table.split("."):
+            node = node.get(part, {}) if isinstance(node, dict) else {}
+        if node:
+            raise StepsError(f"{where}: [{table}] is still there after dropping it")
+    return result
+
+
+def append_lines(text: str, new: list[str], where: str) -> str:
+    """Append lines (e.g. .gitignore entries) that the file does not have yet."""
+    lines = text.splitlines()
+    lines += [line for line in new if line not in lines]
+    return _join(lines)
+
+
+TRANSFORMS = {
+    "drop_yaml_keys": drop_yaml_keys,
+    "append_yaml_items": append_yaml_items,
+    "drop_toml_tables": drop_toml_tables,
+    "append_lines": append_lines,
+}
+
+
+# ----------------------------------------------------------------- exercise regions
+
+
+def split_markers(text: str, where: str) -> tuple[str, str, int]:
+    """Return (solution, exercise, number of regions) of a text with `# <solution>` markers.
+
+    The solution drops the marker lines; the exercise replaces each region, markers
+    included, by one `# TODO (exercise): <task>` line at the marker's indentation.
+    """
+    solution: list[str] = []
+    exercise: list[str] = []
+    regions = 0
+    opened: int | None = None
+    for number, line in enumerate(text.splitlines(keepends=True), 1):
+        opening = OPEN_MARKER.match(line.rstrip("\r\n"))
+        if opening:
+            if opened is not None:
+                raise StepsError(f"{where}:{number}: `# <solution>` inside the region opened at line {opened}")
+            task = opening["task"].strip()
+            if not task:
+                raise StepsError(f"{where}:{number}: `# <solution>` needs a task after it: what to write")
+            opened = number
+            regions += 1
+            exercise.append(f"{opening['indent']}{TODO_PREFIX}{task}\n")
+        elif CLOSE_MARKER.match(line.rstrip("\r\n")):
+            if opened is None:
+                raise StepsError(f"{where}:{number}: `# </solution>` without an opening `# <solution>`")
+            opened = None
+        else:
+            solution.append(line)
+            if opened is None:
+                exercise.append(line)
+    if opened is not None:
+        raise StepsError(f"{where}:{opened}: `# <solution>` is never closed with `# </solution>`")
+    return "".join(solution), "".join(exercise), regions
+
+
+def split_notebook_markers(data: bytes, where: str) -> tuple[bytes, bytes, int]:
+    """`split_markers` applied to each code cell of a notebook; outputs are cleared."""
+    import nbformat
+
+    solution = nbformat.reads(data.decode("utf-8"), as_version=4)
+    exercise = nbformat.reads(data.decode("utf-8"), as_version=4)
+    regions = 0
+    for index, (sol_cell, ex_cell) in enumerate(zip(solution.cells, exercise.cells, strict=True)):
+        if sol_cell.cell_type != "code":
+            continue
+        sol_text, ex_text, count = split_markers(sol_cell.source, f"{where} (cell {index + 1})")
+        sol_cell.source, ex_cell.source = sol_text.rstrip("\n"), ex_text.rstrip("\n")
+        regions += count
+        for cell in (sol_cell, ex_cell):
+            cell.outputs, cell.execution_count = [], None
+    return (
+        (nbformat.writes(solution) + "\n").encode(),
+        (nbformat.writes(exercise) + "\n").encode(),
+        regions,
+    )
+
+
+def has_markers(data: bytes) -> bool:
+    return b"# <solution>" in data or b"# </solution>" in data
+
+
+def yaml_key_region(text: str, key: str, task: str, where: str) -> str:
+    """The exercise of a YAML file: the block of `key` replaced by a task line."""
+    lines = text.splitlines()
+    start, end = yaml_block(lines, key, where)
+    lines[start:end] = [" " * _indent(lines[start]) + TODO_PREFIX + task]
+    return _join(lines)
+
+
+def python_def_region(text: str, name: str, task: str, where: str) -> str:
+    """The exercise of a Python module: the body of function `name` (after its docstring) replaced."""
+    tree = ast.parse(text)
+    node = next(
+        (n for n in tree.body if isinstance(n, ast.FunctionDef | ast.AsyncFunctionDef) and n.name == name), None
+    )
+    if node is None:
+        raise StepsError(f"{where}: no top-level function {name!r}")
+    body = node.body
+    if body and isinstance(body[0], ast.Expr) and isinstance(getattr(body[0], "value", None), ast.Constant):
+        body = body[1:]
+    if not body:
+        raise StepsError(f"{where}: function {name!r} has no body after its docstring")
+    lines = text.splitlines()
+    start, end = body[0].lineno - 1, node.end_lineno or len(lines)
+    lines[start:end] = [" " * body[0].col_offset + TODO_PREFIX + task]
+    return _join(lines)
+
+
+# --------------------------------------------------------------------------- plan
+
+
+@dataclass
+class Step:
+    """One step of the course: its branch name(s), message and trees (path -> Blob)."""
+
+    index: int
+    name: str
+    message: str
+    solution: dict[str, Blob]
+    exercise: dict[str, Blob] | None = None
+    regions: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def chain_branch(self) -> str:
+        return self.name + SOLUTION_SUFFIX if self.exercise is not None else self.name
+
+    def branches(self) -> list[tuple[str, str]]:
+        """(branch, kind) pairs of this step."""
+        if self.exercise is None:
+            return [(self.name, "step")]
+        return [(self.name, "exercise"), (self.name + SOLUTION_SUFFIX, "solution")]
+
+
+def _text(data: bytes, where: str) -> str:
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError:
+        raise StepsError(f"{where}: not a UTF-8 text file, cannot be transformed") from None
+
+
+def load_manifest(source: Source) -> list[dict]:
+    import yaml
+
+    if not source.has(MANIFEST):
+        raise StepsError(
+            f"{MANIFEST} is not in commit {source.commit[:12]}: build the steps from the course's main "
+            "branch (`git switch main`, or pass --from main)"
+        )
+    manifest = yaml.safe_load(source.read(MANIFEST))
+    steps = manifest.get("steps") if isinstance(manifest, dict) else None
+    if not isinstance(steps, list) or not steps:
+        raise StepsError(f"{MANIFEST}: expected a top-level `steps:` list")
+    names = set()
+    for number, step in enumerate(steps, 1):
+        if not isinstance(step, dict) or not isinstance(step.get("name"), str):
+            raise StepsError(f"{MANIFEST}: step {number}: expected a mapping with a `name`")
+        unknown = set(step) - set(STEP_KEYS)
+        if unknown:
+            raise StepsError(f"{MANIFEST}: {step['name']}: unknown key {sorted(unknown)[0]!r}")
+        if step["name"] in names:
+            raise StepsError(f"{MANIFEST}: {step['name']}: the name is used twice")
+        names.add(step["name"])
+        if not str(step.get("message", "")).strip():
+            raise StepsError(f"{MANIFEST}: {step['name']}: a commit `message` is required")
+    return steps
+
+
+def _file_entries(source: Source, dest: str, spec: Any, where: str) -> dict[str, Blob]:
+    """The files a `files:` entry adds: a verbatim copy, or a transformed text file."""
+    if isinstance(spec, str):
+        spec = {"from": spec}
+    if not isinstance(spec, dict) or not isinstance(spec.get("from"), str):
+        raise StepsError(f"{where}: expected a source path or a mapping with `from:`")
+    unknown = set(spec) - set(FILE_KEYS)
+    if unknown:
+        raise StepsError(f"{where}: unknown key {sorted(unknown)[0]!r} (known: {', '.join(FILE_KEYS)})")
+    paths = source.expand(spec["from"])
+    transforms = [key for key in spec if key != "from"]
+    if len(paths) == 1 and paths[0] == spec["from"].rstrip("/"):
+        mode, sha = source.files[paths[0]]
+        if not transforms:
+            return {dest: Blob(mode, sha=sha)}
+        text = _text(source.read(paths[0]), where)
+        for key in transforms:
+            text = TRANSFORMS[key](text, spec[key], f"{where} ({key})")
+        return {dest: Blob(mode, data=text.encode())}
+    if transforms:
+        raise StepsError(f"{where}: transforms apply to one file, not to the folder {spec['from']!r}")
+    prefix = spec["from"].rstrip("/") + "/"
+    return {f"{dest.rstrip('/')}/{p[len(prefix) :]}": Blob(source.files[p][0], sha=source.files[p][1]) for p in paths}
+
+
+def _content(source: Source, blob: Blob) -> bytes:
+    if blob.data is not None:
+        return blob.data
+    return source.git.run("cat-file", "blob", blob.sha or "")
+
+
+def plan(source: Source) -> list[Step]:
+    """Turn the manifest into the trees of every step (nothing is written yet)."""
+    tree: dict[str, Blob] = {}
+    steps: list[Step] = []
+    for index, spec in enumerate(load_manifest(source), 1):
+        name = spec["name"]
+        where = f"{MANIFEST}: {name}"
+        tree = dict(tree)
+        for path in spec.get("remove") or []:
+            doomed = [p for p in tree if p == path or p.startswith(path.rstrip("/") + "/")]
+            if not doomed:
+                raise StepsError(f"{where}: remove {path!r}: the previous step has no such file")
+            for p in doomed:
+                del tree[p]
+        added: dict[str, Blob] = {}
+        for dest, file_spec in (spec.get("files") or {}).items():
+            added.update(_file_entries(source, dest, file_spec, f"{where}: files: {dest}"))
+        exercise_specs = spec.get("exercise") or []
+        marked = {e["file"] for e in exercise_specs if isinstance(e, dict) and set(e) == {"file"}}
+        exercise_files: dict[str, Blob] = {}
+        regions: dict[str, int] = {}
+        for dest, blob in added.items():
+            if dest.endswith((".png", ".joblib")):
+                continue
+            data = _content(source, blob)
+            if not has_markers(data):
+                continue
+            if dest not in marked:
+                raise StepsError(f"{where}: {dest} has `# <solution>` markers but is not listed under `exercise:`")
+            if dest.endswith(".ipynb"):
+                sol, ex, count = split_notebook_markers(data, f"{where}: {dest}")
+            else:
+                sol_text, ex_text, count = split_markers(_text(data, dest), f"{where}: {dest}")
+                sol, ex = sol_text.encode(), ex_text.encode()
+            added[dest] = Blob(blob.mode, data=sol)
+            exercise_files[dest] = Blob(blob.mode, data=ex)
+            regions[dest] = count
+        tree.update(added)
+        for entry in exercise_specs:
+            if not isinstance(entry, dict) or not isinstance(entry.get("file"), str):
+                raise StepsError(f"{where}: exercise: expected entries with a `file:`")
+            path = entry["file"]
+            if set(entry) == {"file"}:
+                if path not in regions:
+                    raise StepsError(f"{where}: exercise file {path} is not added by this step or has no markers")
+                continue
+            kinds = [k for k in ("yaml_key", "python_def") if k in entry]
+            if len(kinds) != 1 or not str(entry.get("task", "")).strip() or set(entry) - {"file", "task", *kinds}:
+                raise StepsError(f"{where}: exercise {path}: expected `file`, `task` and one of yaml_key, python_def")
+            if path not in tree:
+                raise StepsError(f"{where}: exercise file {path} is not in the step")
+            base = exercise_files.get(path, tree[path])
+            text = _text(_content(source, base), path)
+            region = yaml_key_region if kinds[0] == "yaml_key" else python_def_region
+            text = region(text, entry[kinds[0]], entry["task"].strip(), f"{where}: {path}")
+            exercise_files[path] = Blob(tree[path].mode, data=text.encode())
+            regions[path] = regions.get(path, 0) + 1
+        if exercise_specs and not exercise_files:
+            raise StepsError(f"{where}: `exercise:` is declared but no region was found")
+        exercise = {**tree, **exercise_files} if exercise_files else None
+        steps.append(Step(index, name, spec["message"].strip() + "\n", tree, exercise, regions))
+    return steps
+
+
+# --------------------------------------------------------------------------- write
+
+
+def write_tree(git: Git, files: dict[str, Blob], blobs: dict[bytes, str]) -> str:
+    """Write a tree object for `files` through a temporary index; return its id."""
+    records = []
+    for path in sorted(files):
+        blob = files[path]
+        sha = blob.sha
+        if sha is None:
+            assert blob.data is not None
+            if blob.data not in blobs:
+                blobs[blob.data] = git.write_blob(blob.data)
+            sha = blobs[blob.data]
+        records.append(f"{blob.mode} {sha}\t{path}\0")
+    with tempfile.TemporaryDirectory(prefix="course-steps-") as tmp:
+        env = {**os.environ, "GIT_INDEX_FILE": str(Path(tmp) / "index")}
+        git.run("update-index", "-z", "--add", "--index-info", input="".join(records).encode(), env=env)
+        return git.text("write-tree", env=env)
+
+
+def commit_env(index: int) -> dict[str, str]:
+    date = f"{BASE_DATE + 60 * index} +0000"
+    env = dict(os.environ)
+    for role in ("AUTHOR", "COMMITTER"):
+        env.setdefault(f"GIT_{role}_NAME", AUTHOR_NAME)
+        env.setdefault(f"GIT_{role}_EMAIL", AUTHOR_EMAIL)
+        env.setdefault(f"GIT_{role}_DATE", date)
+    return env
+
+
+def make_commits(git: Git, steps: list[Step]) -> dict[str, str]:
+    """Write every step's commits; return branch -> commit id (refs are not touched)."""
+    blobs: dict[bytes, str] = {}
+    commits: dict[str, str] = {}
+    parent: str | None = None
+    for step in steps:
+        env = commit_env(step.index)
+        parents = ["-p", parent] if parent else []
+        tree = write_tree(git, step.solution, blobs)
+        chain = git.text("commit-tree", "--no-gpg-sign", tree, *parents, input=step.message.encode(), env=env)
+        commits[step.chain_branch] = chain
+        if step.exercise is not None:
+            ex_tree = write_tree(git, step.exercise, blobs)
+            title, _, body = step.message.partition("\n")
+            message = (
+                f"{title} (exercise)\n\nThe task of this step: each `# TODO (exercise)` line marks what to "
+                f"write.\nThe solution is on branch {step.name}{SOLUTION_SUFFIX}.\n{body}"
+            )
+            commits[step.name] = git.text(
+                "commit-tree", "--no-gpg-sign", ex_tree, *parents, input=message.encode(), env=env
+            )
+        parent = chain
+    return commits
+
+
+def checked_out_branches(git: Git) -> set[str]:
+    listing = git.text("worktree", "list", "--porcelain")
+    lines = listing.splitlines()
+    return {line.split(" ", 1)[1].removeprefix("refs/heads/") for line in lines if line.startswith("branch ")}
+
+
+def build(root: Path, force: bool, rev: str, out=sys.stdout) -> int:
+    git = Git(repo_root(root))
+    dirty = git.text("status", "--porcelain", "--untracked-files=no")
+    if dirty and not force:
+        raise StepsError(
+            "the working tree has uncommitted changes:\n"
+            + "\n".join("  " + line for line in dirty.splitlines()[:10])
+            + "\nThe branches are built from the last commit, so these changes would not be in them."
+            "\nCommit (or stash) them first, or pass --force to build from the last commit anyway."
+        )
+    source = Source(git, rev)
+    steps = plan(source)
+    wanted = make_commits(git, steps)
+    current = {branch: git.rev(f"refs/heads/{branch}") for branch in wanted}
+    existing = sorted(b for b, sha in current.items() if sha)
+    if existing and not force:
+        raise StepsError(
+            f"{len(existing)} step branches exist already ({existing[0]}, ...). To update them from the "
+            "current source, run again with --force (make steps FORCE=1); commits you made on them "
+            "stay reachable in `git reflog`."
+        )
+    changes = {b: sha for b, sha in wanted.items() if current[b] != sha}
+    busy = sorted(set(changes) & checked_out_branches(git))
+    if busy:
+        raise StepsError(
+            f"branch {busy[0]} is checked out: moving it would leave that working tree out of step with "
+            "its branch. Switch to main first (git switch main), then run this again."
+        )
+    if changes:
+        commands = (
+            "start\n"
+            + "".join(f"update refs/heads/{b} {sha} {current[b] or ZERO}\n" for b, sha in changes.items())
+            + "prepare\ncommit\n"
+        )
+        git.run("update-ref", "-m", f"course steps from {source.commit[:12]}", "--stdin", input=commands.encode())
+    print(f"Course step branches from commit {source.commit[:12]} ({MANIFEST}):", file=out)
+    for step in steps:
+        for branch, kind in step.branches():
+            state = "unchanged" if branch not in changes else ("updated" if current[branch] else "created")
+            print(f"  {state:9} {branch:45} {kind}", file=out)
+    first = steps[0].name
+    print(f"\nStart the course with:  git switch {first}", file=out)
+    return 0
+
+
+def list_branches(root: Path, rev: str, out=sys.stdout) -> int:
+    git = Git(repo_root(root))
+    source = Source(git, rev)
+    steps = plan(source)
+    wanted = make_commits(git, steps)
+    for step in steps:
+        for branch, kind in step.branches():
+            sha = git.rev(f"refs/heads/{branch}")
+            state = "missing" if sha is None else ("current" if sha == wanted[branch] else "outdated")
+            print(f"{state:9} {branch:45} {kind}", file=out)
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(
+        prog="python -m iris_pipeline.steps",
+        description="Build the course's step branches from course/steps.yaml, without touching your checkout.",
+    )
+    parser.add_argument("command", choices=("build", "rebuild", "list"), help="rebuild = build --force")
+    parser.add_argument("--force", action="store_true", help="update existing branches, even with uncommitted changes")
+    parser.add_argument("--from", dest="rev", default="HEAD", help="commit holding course/ (default: HEAD)")
+    parser.add_argument("-C", dest="path", default=".", help="run in this repository (default: here)")
+    args = parser.parse_args(sys.argv[1:] if argv is None else argv)
+    try:
+        if args.command == "list":
+            return list_branches(Path(args.path), args.rev)
+        return build(Path(args.path), force=args.force or args.command == "rebuild", rev=args.rev)
+    except StepsError as err:
+        print(f"error: {err}", file=sys.stderr)
+        return 1
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,299 @@
+"""The course's step branches (`python -m iris_pipeline.steps`, course/steps.yaml).
+
+Everything runs in a temporary `git clone` of this repository, so only committed files
+take part, as for a learner who just cloned the course. The slow tests run what each
+step's README says to run, in a `git worktree` of that step's branch.
+"""
+
+from __future__ import annotations
+
+import difflib
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import nbformat
+import pytest
+
+from iris_pipeline.steps import SOLUTION_SUFFIX, TODO_PREFIX, Git, Source, plan
+from iris_pipeline.workspace import REPO_ROOT, isolation_env
+
+STEPS = [
+    "step-1-organize-ml-project",
+    "step-2-create-config-file",
+    "step-3-reusable-code",
+    "step-4-build-ml-pipeline",
+    "step-5-automate-ml-pipeline",
+    "step-6-data-and-model-version-control",
+    "step-7-metrics-and-experiments",
+    "step-8-metrics-and-plots",
+]
+WITH_EXERCISE = {1, 2, 3, 4, 8}
+CHAIN = [f"{name}{SOLUTION_SUFFIX}" if n in WITH_EXERCISE else name for n, name in enumerate(STEPS, 1)]
+LAST = CHAIN[-1]
+DEFAULT_F1 = 0.930556
+# The pipeline files the last step must take unchanged from main.
+PIPELINE_FILES = [
+    "params.yaml",
+    "dvc.yaml",
+    ".dvcignore",
+    ".gitignore",
+    ".dvc/.gitignore",
+    "reports/metrics.json",
+    "reports/confusion_matrix_data.csv",
+    "data/raw/.gitignore",
+    "data/processed/.gitignore",
+    "models/.gitignore",
+    "reports/.gitignore",
+    "reports/runs/.gitignore",
+    *(f"stages/{stage}.ipynb" for stage in ("data_load", "featurize", "data_split", "train", "evaluate")),
+    *(
+        f"src/iris_pipeline/{module}.py"
+        for module in (
+            "__init__",
+            "config",
+            "dataset",
+            "features",
+            "train",
+            "evaluate",
+            "plots",
+            "io",
+            "logs",
+            "papermill_engine",
+        )
+    ),
+]
+
+
+class Clone:
+    """A fresh clone of the course with git and DVC isolated from this machine's config."""
+
+    def __init__(self, root: Path, env: dict[str, str]):
+        self.root = root
+        self.env = env
+
+    def run(self, *cmd: str, cwd: Path | None = None, check: bool = True, **env: str):
+        result = subprocess.run(
+            list(cmd), cwd=cwd or self.root, env={**self.env, **env}, capture_output=True, text=True
+        )
+        if check and result.returncode != 0:
+            raise AssertionError(f"{' '.join(cmd)} exited {result.returncode}\n{result.stdout}\n{result.stderr}")
+        return result
+
+    def git(self, *args: str, **kwargs) -> str:
+        return self.run("git", *args, **kwargs).stdout.strip()
+
+    def steps(self, *args: str, check: bool = True):
+        """The documented command, `python -m iris_pipeline.steps`, with this clone's own copy."""
+        return self.run(
+            sys.executable, "-m", "iris_pipeline.steps", *args, check=check, PYTHONPATH=str(self.root / "src")
+        )
+
+    def worktree(self, branch: str, path: Path) -> Path:
+        self.git("worktree", "add", "--detach", "-q", str(path), branch)
+        return path
+
+
+def make_clone(base: Path) -> Clone:
+    home = base / "home"
+    (home / "dvc").mkdir(parents=True)
+    (home / "gitconfig").write_text("[user]\n\tname = Learner\n\temail = learner@example.com\n")
+    (home / "dvc" / "config").write_text("[core]\n    check_update = false\n    analytics = false\n")
+    env = {**os.environ, **isolation_env(home, base)}
+    # Dates as a learner has them (the generator's own fixed dates apply).
+    for name in ("GIT_AUTHOR_DATE", "GIT_COMMITTER_DATE", "PYTHONPATH"):
+        env.pop(name, None)
+    root = base / "course"
+    subprocess.run(["git", "clone", "-q", str(REPO_ROOT), str(root)], check=True, env=env)
+    return Clone(root, env)
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory) -> Clone:
+    """A clone with every step branch built."""
+    clone = make_clone(tmp_path_factory.mktemp("steps"))
+    result = clone.steps("build")
+    assert "created" in result.stdout
+    return clone
+
+
+def test_branch_names_and_chain(built: Clone):
+    branches = set(built.git("branch", "--format=%(refname:short)").split())
+    expected = set(STEPS) | {f"{STEPS[n - 1]}{SOLUTION_SUFFIX}" for n in WITH_EXERCISE}
+    assert expected <= branches
+    # One commit per step, each on the one before.
+    assert not built.git("rev-list", "--parents", "-n1", CHAIN[0]).split()[1:]
+    for before, after in zip(CHAIN, CHAIN[1:], strict=False):
+        assert built.git("rev-parse", f"{after}^") == built.git("rev-parse", before)
+        built.git("merge-base", "--is-ancestor", before, after)
+    # An exercise branch is a sibling of its solution: same parent, one commit.
+    for n in WITH_EXERCISE:
+        name = STEPS[n - 1]
+        parents = built.git("rev-list", "--parents", "-n1", name).split()[1:]
+        assert parents == built.git("rev-list", "--parents", "-n1", name + SOLUTION_SUFFIX).split()[1:]
+    subjects = built.git("log", "--format=%s", LAST).splitlines()
+    assert [s.split(":")[0] for s in reversed(subjects)] == [f"Step {n}" for n in range(1, 9)]
+    # Every step explains itself in its README, naming its branch.
+    for name in STEPS:
+        assert name in built.git("show", f"{name}:README.md")
+
+
+def test_same_source_gives_same_commits(built: Clone, tmp_path: Path):
+    other = make_clone(tmp_path)
+    other.steps("build")
+    for branch in CHAIN:
+        assert other.git("rev-parse", branch) == built.git("rev-parse", branch)
+
+
+def _hunks_only_todo(solution: list[str], exercise: list[str], where: str) -> int:
+    """Check every difference replaces solution lines by one TODO line; return the count."""
+    count = 0
+    matcher = difflib.SequenceMatcher(a=solution, b=exercise, autojunk=False)
+    for tag, a0, a1, b0, b1 in matcher.get_opcodes():
+        if tag == "equal":
+            continue
+        added = exercise[b0:b1]
+        assert tag == "replace" and len(added) == 1, f"{where}: unexpected change {solution[a0:a1]} -> {added}"
+        assert added[0].lstrip().startswith(TODO_PREFIX), f"{where}: {added[0]!r} is not a task line"
+        assert len(added[0].strip()) > len(TODO_PREFIX) + 10, f"{where}: the task line says nothing"
+        count += 1
+    for line in solution:
+        assert TODO_PREFIX not in line and "# <solution>" not in line and "# </solution>" not in line, where
+    return count
+
+
+def test_exercises_differ_from_solutions_only_in_marked_regions(built: Clone):
+    git = Git(built.root)
+    steps = {step.name: step for step in plan(Source(git, "HEAD"))}
+    for n in WITH_EXERCISE:
+        name = STEPS[n - 1]
+        changed = built.git("diff", "--name-only", name, name + SOLUTION_SUFFIX).splitlines()
+        assert sorted(changed) == sorted(steps[name].regions), name
+        for path in changed:
+            solution = built.git("show", f"{name}{SOLUTION_SUFFIX}:{path}")
+            exercise = built.git("show", f"{name}:{path}")
+            where = f"{name}:{path}"
+            if path.endswith(".ipynb"):
+                sol_nb, ex_nb = nbformat.reads(solution, 4), nbformat.reads(exercise, 4)
+                assert len(sol_nb.cells) == len(ex_nb.cells)
+                count = 0
+                for sol_cell, ex_cell in zip(sol_nb.cells, ex_nb.cells, strict=True):
+                    assert sol_cell.cell_type == ex_cell.cell_type
+                    assert not sol_cell.get("outputs") and not ex_cell.get("outputs"), f"{where}: outputs"
+                    count += _hunks_only_todo(sol_cell.source.splitlines(), ex_cell.source.splitlines(), where)
+            else:
+                count = _hunks_only_todo(solution.splitlines(), exercise.splitlines(), where)
+            assert count == steps[name].regions[path], where
+
+
+def test_last_step_holds_mains_pipeline(built: Clone):
+    for path in PIPELINE_FILES:
+        assert built.git("rev-parse", f"{LAST}:{path}") == built.git("rev-parse", f"HEAD:{path}"), path
+    files = built.git("ls-tree", "-r", "--name-only", LAST).splitlines()
+    assert not [f for f in files if f.startswith("course/") or f.startswith("lessons/")]
+    assert "src/iris_pipeline/steps.py" not in files
+
+
+def test_refuses_existing_branches_dirty_tree_and_checked_out_branch(tmp_path: Path):
+    clone = make_clone(tmp_path)
+    head = clone.git("rev-parse", "HEAD")
+    clone.steps("build")
+    again = clone.steps("build", check=False)
+    assert again.returncode == 1 and "exist already" in again.stderr and "--force" in again.stderr
+
+    (clone.root / "params.yaml").write_text((clone.root / "params.yaml").read_text() + "# edited\n")
+    dirty = clone.steps("build", check=False)
+    assert dirty.returncode == 1 and "uncommitted changes" in dirty.stderr and " M params.yaml" in dirty.stderr
+    # The learner's edit, branch and HEAD are untouched by either refusal.
+    assert clone.git("status", "--porcelain") == "M params.yaml"
+    assert clone.git("symbolic-ref", "--short", "HEAD") == "main"
+    assert clone.git("rev-parse", "HEAD") == head
+    clone.git("checkout", "--", "params.yaml")
+
+    before = {b: clone.git("rev-parse", b) for b in CHAIN}
+    same = clone.steps("build", "--force")
+    assert "created" not in same.stdout and "updated" not in same.stdout
+    assert {b: clone.git("rev-parse", b) for b in CHAIN} == before
+
+    # After a change of the source (as after a pull), a rebuild moves the branches from that step on.
+    readme = clone.root / "course/step-6/README.md"
+    readme.write_text(readme.read_text() + "\nOne more line.\n")
+    clone.git("commit", "-qam", "Edit step 6")
+    worktree = tmp_path / "wt-step-7"
+    clone.git("worktree", "add", "-q", str(worktree), STEPS[6])  # the learner works on step 7
+    busy = clone.steps("rebuild", check=False)
+    assert busy.returncode == 1 and "is checked out" in busy.stderr
+    assert {b: clone.git("rev-parse", b) for b in CHAIN} == before  # all or nothing
+    clone.git("worktree", "remove", str(worktree))
+    updated = clone.steps("rebuild")
+    assert f"updated   {STEPS[5]}" in updated.stdout and f"unchanged {CHAIN[4]}" in updated.stdout
+    assert "One more line." in clone.git("show", f"{STEPS[5]}:README.md")
+    assert clone.git("rev-parse", CHAIN[4]) == before[CHAIN[4]]
+    assert clone.git("status", "--porcelain") == ""
+
+
+def _metrics(root: Path) -> dict:
+    return json.loads((root / "reports/metrics.json").read_text())
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("step", [1, 2, 3])
+def test_notebook_steps_run(built: Clone, tmp_path: Path, step: int, monkeypatch):
+    from nbclient import NotebookClient
+
+    root = built.worktree(CHAIN[step - 1], tmp_path / f"wt-{step}")
+    monkeypatch.setenv("PYTHONPATH", str(root / "src"))  # the branch's own package (step 3)
+    nb = nbformat.read(root / "iris_prototype.ipynb", as_version=4)
+    NotebookClient(nb, kernel_name="mlops-course", timeout=300, resources={"metadata": {"path": str(root)}}).execute()
+    assert _metrics(root) == {"f1": DEFAULT_F1}
+    for path in (
+        "data/raw/iris.csv",
+        "data/processed/test_iris.csv",
+        "models/model.joblib",
+        "reports/confusion_matrix.png",
+    ):
+        assert (root / path).is_file(), path
+    assert built.git("status", "--porcelain", cwd=root) == ""  # outputs are git-ignored
+
+
+@pytest.mark.slow
+def test_step_4_runs_its_stages(built: Clone, tmp_path: Path):
+    root = built.worktree(CHAIN[3], tmp_path / "wt-4")
+    result = built.run(sys.executable, "run_pipeline.py", cwd=root, PYTHONPATH=str(root / "src"))
+    assert result.stdout.count("==> ") == 5
+    assert _metrics(root) == {"f1": DEFAULT_F1}
+    assert (root / "reports/runs/evaluate.ipynb").is_file()
+    assert built.git("status", "--porcelain", cwd=root) == ""
+
+
+@pytest.mark.slow
+def test_step_5_dvc_repro(built: Clone, tmp_path: Path):
+    root = built.worktree(CHAIN[4], tmp_path / "wt-5")
+    built.run("dvc", "repro", cwd=root, PYTHONPATH=str(root / "src"))
+    assert _metrics(root) == {"f1": DEFAULT_F1}
+    # Every output is DVC's and git-ignored: only the new dvc.lock is left to commit.
+    assert built.git("status", "--porcelain", cwd=root) == "?? dvc.lock"
+    status = built.run("dvc", "status", cwd=root, PYTHONPATH=str(root / "src")).stdout
+    assert "up to date" in status
+
+
+@pytest.mark.slow
+def test_step_8_dvc_repro_gives_mains_results_and_push_pull(built: Clone, tmp_path: Path):
+    root = built.worktree(LAST, tmp_path / "wt-8")
+    env = {"PYTHONPATH": str(root / "src")}
+    built.run("dvc", "repro", cwd=root, **env)
+    assert _metrics(root) == {"f1": DEFAULT_F1}
+    # The committed metrics and plot data are what the run wrote; its lock is main's.
+    assert built.git("status", "--porcelain", cwd=root) == "?? dvc.lock"
+    assert (root / "dvc.lock").read_text() == built.git("show", "HEAD:dvc.lock") + "\n"
+    shown = built.run("dvc", "metrics", "show", "--json", cwd=root, **env).stdout
+    assert str(DEFAULT_F1) in shown
+    # Step 6's remote: a folder beside the project.
+    built.run("dvc", "push", cwd=root, **env)
+    assert (tmp_path / "iris-dvc-remote").is_dir()
+    (root / "models/model.joblib").unlink()
+    built.run("rm", "-rf", ".dvc/cache", cwd=root)
+    built.run("dvc", "pull", cwd=root, **env)
+    assert (root / "models/model.joblib").is_file()

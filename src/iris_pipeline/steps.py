@@ -55,7 +55,7 @@ BASE_DATE = 1704110400  # 2024-01-01T12:00:00Z; step N is dated N minutes later
 ZERO = "0" * 40
 OPEN_MARKER = re.compile(r"^(?P<indent>[ \t]*)# <solution>(?P<task>.*)$")
 CLOSE_MARKER = re.compile(r"^[ \t]*# </solution>[ \t]*$")
-FILE_KEYS = ("from", "drop_yaml_keys", "append_yaml_items", "drop_toml_tables", "append_lines")
+FILE_KEYS = ("from", "modules", "drop_yaml_keys", "append_yaml_items", "drop_toml_tables", "append_lines")
 STEP_KEYS = ("name", "message", "files", "remove", "exercise")
 
 
@@ -443,6 +443,8 @@ def _file_entries(source: Source, dest: str, spec: Any, where: str) -> dict[str,
     if unknown:
         raise StepsError(f"{where}: unknown key {sorted(unknown)[0]!r} (known: {', '.join(FILE_KEYS)})")
     paths = source.expand(spec["from"])
+    if "modules" in spec:
+        return package_modules(source, dest, spec["from"], spec["modules"], where)
     transforms = [key for key in spec if key != "from"]
     if len(paths) == 1 and paths[0] == spec["from"].rstrip("/"):
         mode, sha = source.files[paths[0]]
@@ -456,6 +458,42 @@ def _file_entries(source: Source, dest: str, spec: Any, where: str) -> dict[str,
         raise StepsError(f"{where}: transforms apply to one file, not to the folder {spec['from']!r}")
     prefix = spec["from"].rstrip("/") + "/"
     return {f"{dest.rstrip('/')}/{p[len(prefix) :]}": Blob(source.files[p][0], sha=source.files[p][1]) for p in paths}
+
+
+def _imported_modules(code: str, package: str) -> set[str]:
+    """Names of the `package` submodules that Python code imports."""
+    names: set[str] = set()
+    for node in ast.walk(ast.parse(code)):
+        if isinstance(node, ast.Import):
+            names |= {a.name.split(".")[1] for a in node.names if a.name.startswith(package + ".")}
+        elif isinstance(node, ast.ImportFrom) and node.module:
+            if node.module.startswith(package + "."):
+                names.add(node.module.split(".")[1])
+            elif node.module == package:
+                names |= {a.name for a in node.names}
+    return names
+
+
+def package_modules(source: Source, dest: str, folder: str, modules: list[str], where: str) -> dict[str, Blob]:
+    """A package's `__init__.py`, the named modules and every module of the package they import."""
+    folder = folder.rstrip("/")
+    package = folder.rsplit("/", 1)[-1]
+    wanted, todo = set(), ["__init__", *modules]
+    while todo:
+        name = todo.pop()
+        path = f"{folder}/{name}.py"
+        if name in wanted or not source.has(path):
+            if name not in wanted and name in modules:
+                raise StepsError(f"{where}: module {path} is not in the commit")
+            continue
+        wanted.add(name)
+        todo += sorted(_imported_modules(_text(source.read(path), path), package))
+    return {
+        f"{dest.rstrip('/')}/{name}.py": Blob(
+            source.files[f"{folder}/{name}.py"][0], sha=source.files[f"{folder}/{name}.py"][1]
+        )
+        for name in sorted(wanted)
+    }
 
 
 def _content(source: Source, blob: Blob) -> bytes:

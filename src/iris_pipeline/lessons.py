@@ -26,6 +26,29 @@ def lesson_paths(args: list[str]) -> list[Path]:
     return sorted(LESSONS_DIR.glob("[0-9][0-9]-*.ipynb"))
 
 
+def merge_streams(nb) -> None:
+    """Join consecutive stream outputs of one name, in place.
+
+    `%%bash` output arrives in arbitrary chunks; merged, a rerun that prints the same
+    text stores the same outputs (nbval merges them too before comparing).
+    """
+    for cell in nb.cells:
+        if cell.cell_type != "code":
+            continue
+        merged = []
+        for output in cell.outputs:
+            if (
+                merged
+                and output.output_type == "stream"
+                and merged[-1].output_type == "stream"
+                and merged[-1].name == output.name
+            ):
+                merged[-1].text += output.text
+            else:
+                merged.append(output)
+        cell.outputs = merged
+
+
 def run_lesson(path: Path, timeout: int = 1200) -> None:
     """Execute one notebook in place, printing a line per cell as progress."""
     import nbformat
@@ -54,6 +77,7 @@ def run_lesson(path: Path, timeout: int = 1200) -> None:
     finally:
         print(file=sys.stderr)
     nb.metadata.get("language_info", {}).pop("version", None)
+    merge_streams(nb)
     nbformat.write(nb, path)
     print(f"  {path.name}: {code_cells} cells in {time.perf_counter() - started:.0f} s", file=sys.stderr)
 

@@ -1,0 +1,215 @@
+"""Repository hygiene: the pre-commit hooks pass on what is committed, and they catch what they claim.
+
+- `pre-commit run --all-files` in a fresh clone of this repository (committed files only,
+  PRE_COMMIT_HOME and git config in a temporary folder) passes: ruff on code and
+  notebooks, lesson outputs from one clean run, YAML/JSON parse, no file over 1 MB.
+- Every hook is local and uses the project's environment (nothing to download).
+- tools/check_notebook_outputs.py: unit tests, e.g. out-of-order execution counts fail
+  with a message naming the notebook and the cell.
+- .gitattributes routes notebook diffs/merges to nbdime's git drivers.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import yaml
+
+REPO_ROOT = Path(__file__).resolve().parents[1]
+CHECKER_PATH = REPO_ROOT / "tools" / "check_notebook_outputs.py"
+PRE_COMMIT_CONFIG = REPO_ROOT / ".pre-commit-config.yaml"
+BIN = Path(sys.executable).parent
+
+
+def load_checker():
+    spec = importlib.util.spec_from_file_location("check_notebook_outputs", CHECKER_PATH)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+checker = load_checker()
+
+
+def isolated_env(tmp_path: Path) -> dict[str, str]:
+    home = tmp_path / "home"
+    home.mkdir(exist_ok=True)
+    (home / "gitconfig").write_text("[user]\n\tname = Test\n\temail = test@example.com\n")
+    return {
+        **os.environ,
+        "PATH": f"{BIN}{os.pathsep}{os.environ.get('PATH', '')}",
+        "PRE_COMMIT_HOME": str(tmp_path / "pre-commit-home"),
+        "PRE_COMMIT_COLOR": "never",
+        "GIT_CONFIG_GLOBAL": str(home / "gitconfig"),
+        "GIT_CONFIG_NOSYSTEM": "1",
+        "GIT_TERMINAL_PROMPT": "0",
+        "NO_COLOR": "1",
+    }
+
+
+def run(cmd: list[str], cwd: Path, env: dict[str, str]) -> subprocess.CompletedProcess:
+    return subprocess.run(cmd, cwd=cwd, env=env, capture_output=True, text=True, timeout=600)
+
+
+# --- pre-commit on the committed repository -------------------------------------------
+
+
+def test_pre_commit_passes_on_a_fresh_clone(tmp_path: Path) -> None:
+    env = isolated_env(tmp_path)
+    clone = tmp_path / "clone"
+    result = run(["git", "clone", "--quiet", str(REPO_ROOT), str(clone)], tmp_path, env)
+    assert result.returncode == 0, result.stderr
+    assert (clone / ".pre-commit-config.yaml").is_file(), ".pre-commit-config.yaml is not committed"
+    result = run([str(BIN / "pre-commit"), "run", "--all-files", "--show-diff-on-failure"], clone, env)
+    assert result.returncode == 0, f"pre-commit run --all-files failed:\n{result.stdout}\n{result.stderr}"
+    assert run(["git", "status", "--porcelain"], clone, env).stdout == "", "the hooks changed files"
+
+
+def test_hooks_are_local_and_use_the_project_environment() -> None:
+    config = yaml.safe_load(PRE_COMMIT_CONFIG.read_text(encoding="utf-8"))
+    hooks = []
+    for repo in config["repos"]:
+        assert repo["repo"] == "local", f"hook repo {repo['repo']!r} would be downloaded"
+        hooks += repo["hooks"]
+    assert {hook["language"] for hook in hooks} == {"system"}
+    ids = {hook["id"] for hook in hooks}
+    assert {"ruff", "lesson-outputs", "check-yaml", "check-json", "large-files"} <= ids, ids
+
+
+def test_gitattributes_sends_notebooks_to_nbdime(tmp_path: Path) -> None:
+    result = run(
+        ["git", "check-attr", "diff", "merge", "--", "lessons/01-introduction.ipynb"],
+        REPO_ROOT,
+        isolated_env(tmp_path),
+    )
+    assert result.returncode == 0, result.stderr
+    assert "diff: jupyternotebook" in result.stdout and "merge: jupyternotebook" in result.stdout, result.stdout
+
+
+# --- the notebook output checker -------------------------------------------------------
+
+
+def code_cell(source: str, count: int | None, outputs: list | None = None, tags: list | None = None) -> dict:
+    cell = {"cell_type": "code", "id": f"c{count}", "source": source, "execution_count": count,
+            "metadata": {}, "outputs": outputs or []}  # fmt: skip
+    if tags:
+        cell["metadata"]["tags"] = tags
+    return cell
+
+
+def stream(text: str) -> dict:
+    return {"output_type": "stream", "name": "stdout", "text": text}
+
+
+def error(ename: str = "ValueError", evalue: str = "boom") -> dict:
+    return {"output_type": "error", "ename": ename, "evalue": evalue, "traceback": []}
+
+
+def write_notebook(path: Path, cells: list[dict]) -> Path:
+    markdown = {"cell_type": "markdown", "id": "intro", "source": "# Title", "metadata": {}}
+    notebook = {"cells": [markdown, *cells], "metadata": {}, "nbformat": 4, "nbformat_minor": 5}
+    path.write_text(json.dumps(notebook), encoding="utf-8")
+    return path
+
+
+def test_clean_run_passes(tmp_path: Path) -> None:
+    nb = write_notebook(
+        tmp_path / "ok.ipynb",
+        [code_cell("x = 1", 1), code_cell("print(x)", 2, [stream("1\n")]), code_cell("", None), code_cell("x", 3)],
+    )
+    assert checker.check_notebook(nb) == []
+
+
+def test_never_run_notebook_passes(tmp_path: Path) -> None:
+    nb = write_notebook(tmp_path / "fresh.ipynb", [code_cell("x = 1", None), code_cell("x", None)])
+    assert checker.check_notebook(nb) == []
+
+
+def test_out_of_order_counts_fail_naming_file_and_cell(tmp_path: Path) -> None:
+    nb = write_notebook(tmp_path / "shuffled.ipynb", [code_cell("a = 1", 1), code_cell("b = 2", 3), code_cell("c", 2)])
+    problems = checker.check_notebook(nb)
+    assert problems, "out-of-order execution counts were accepted"
+    first = problems[0]
+    assert str(nb) in first and "cell 3 (id c3)" in first and "execution_count 3, expected 2" in first, problems
+
+
+def test_rerun_cell_fails(tmp_path: Path) -> None:
+    nb = write_notebook(tmp_path / "rerun.ipynb", [code_cell("a = 1", 1), code_cell("b = 2", 5)])
+    assert any("cell 3" in p and "expected 2" in p for p in checker.check_notebook(nb))
+
+
+def test_unexecuted_cell_in_a_run_notebook_fails(tmp_path: Path) -> None:
+    nb = write_notebook(tmp_path / "partial.ipynb", [code_cell("print(1)", 1, [stream("1\n")]), code_cell("x", None)])
+    problems = checker.check_notebook(nb)
+    assert len(problems) == 1 and "cell 3" in problems[0] and "null" in problems[0], problems
+
+
+def test_error_output_fails_unless_tagged(tmp_path: Path) -> None:
+    untagged = write_notebook(tmp_path / "err.ipynb", [code_cell("raise ValueError('boom')", 1, [error()])])
+    problems = checker.check_notebook(untagged)
+    assert len(problems) == 1 and "err.ipynb: cell 2" in problems[0] and "ValueError: boom" in problems[0]
+    tagged = write_notebook(
+        tmp_path / "shown.ipynb", [code_cell("raise ValueError('boom')", 1, [error()], tags=["raises-exception"])]
+    )
+    assert checker.check_notebook(tagged) == []
+
+
+def test_not_json_fails(tmp_path: Path) -> None:
+    nb = tmp_path / "broken.ipynb"
+    nb.write_text("{ not json")
+    assert "broken.ipynb: not a readable notebook" in checker.check_notebook(nb)[0]
+
+
+def test_lesson_outputs_are_from_one_clean_run() -> None:
+    lessons = sorted((REPO_ROOT / "lessons").glob("*.ipynb"))
+    problems = [p for nb in lessons for p in checker.check_notebook(nb)]
+    assert not problems, "\n".join(problems)
+
+
+# --- yaml / json / large files, and the command line -------------------------------------
+
+
+def test_yaml_check(tmp_path: Path) -> None:
+    good = tmp_path / "good.yaml"
+    good.write_text("a: 1\n---\nb: [2, 3]\n")
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("a: [1, 2\nb: 3\n")
+    assert checker.check_yaml(good) == []
+    assert "bad.yaml: invalid YAML" in checker.check_yaml(bad)[0]
+
+
+def test_json_check(tmp_path: Path) -> None:
+    good = tmp_path / "good.json"
+    good.write_text('{"f1": 0.93}')
+    duplicate = tmp_path / "dup.json"
+    duplicate.write_text('{"f1": 0.93, "f1": 0.5}')
+    assert checker.check_json(good) == []
+    assert "duplicate keys: f1" in checker.check_json(duplicate)[0]
+
+
+def test_large_file_check(tmp_path: Path) -> None:
+    small = tmp_path / "small.bin"
+    small.write_bytes(b"x" * 1024)
+    big = tmp_path / "big.bin"
+    big.write_bytes(b"x" * (1024 * 1024 + 1))
+    assert checker.check_size(small) == []
+    assert "big.bin: 1024 KB, more than 1024 KB" in checker.check_size(big)[0]
+
+
+def test_command_line_exit_status_and_messages(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    ok = write_notebook(tmp_path / "ok.ipynb", [code_cell("x = 1", 1)])
+    bad = write_notebook(tmp_path / "bad.ipynb", [code_cell("x = 1", 2)])
+    assert checker.main(["notebooks", str(ok)]) == 0
+    assert checker.main(["notebooks", str(ok), str(bad)]) == 1
+    out = capsys.readouterr().out
+    assert "bad.ipynb: cell 2 (id c2): execution_count 2, expected 1" in out and "ok.ipynb" not in out
+    big = tmp_path / "big.bin"
+    big.write_bytes(b"x" * 3000)
+    assert checker.main(["large-files", "--max-kb", "2", str(big)]) == 1
+    assert checker.main(["large-files", str(big)]) == 0

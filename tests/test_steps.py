@@ -221,27 +221,36 @@ def test_refuses_existing_branches_dirty_tree_and_checked_out_branch(tmp_path: P
     assert "One more line." in clone.git("show", f"{STEPS[5]}:README.md")
     assert clone.git("rev-parse", CHAIN[4]) == before[CHAIN[4]]
     assert clone.git("status", "--porcelain") == ""
+    listing = clone.steps("list").stdout.splitlines()
+    assert len(listing) == 13 and all(line.startswith("current ") for line in listing)
 
 
 def _metrics(root: Path) -> dict:
     return json.loads((root / "reports/metrics.json").read_text())
 
 
+def _readme_command(root: Path, command: str) -> list[str]:
+    """A command the branch's README tells the learner to run (checked to be there), as argv."""
+    assert command in (root / "README.md").read_text(), f"the README does not show `{command}`"
+    return command.split()
+
+
+NOTEBOOK_COMMAND = "jupyter nbconvert --to notebook --execute iris_prototype.ipynb --output-dir reports/runs"
+
+
 @pytest.mark.slow
 @pytest.mark.parametrize("step", [1, 2, 3])
-def test_notebook_steps_run(built: Clone, tmp_path: Path, step: int, monkeypatch):
-    from nbclient import NotebookClient
-
+def test_notebook_steps_run(built: Clone, tmp_path: Path, step: int):
     root = built.worktree(CHAIN[step - 1], tmp_path / f"wt-{step}")
-    monkeypatch.setenv("PYTHONPATH", str(root / "src"))  # the branch's own package (step 3)
-    nb = nbformat.read(root / "iris_prototype.ipynb", as_version=4)
-    NotebookClient(nb, kernel_name="mlops-course", timeout=300, resources={"metadata": {"path": str(root)}}).execute()
+    # PYTHONPATH: the branch's own package (step 3), as the editable install gives a learner.
+    built.run(*_readme_command(root, NOTEBOOK_COMMAND), cwd=root, PYTHONPATH=str(root / "src"))
     assert _metrics(root) == {"f1": DEFAULT_F1}
     for path in (
         "data/raw/iris.csv",
         "data/processed/test_iris.csv",
         "models/model.joblib",
         "reports/confusion_matrix.png",
+        "reports/runs/iris_prototype.ipynb",
     ):
         assert (root / path).is_file(), path
     assert built.git("status", "--porcelain", cwd=root) == ""  # outputs are git-ignored
@@ -250,7 +259,8 @@ def test_notebook_steps_run(built: Clone, tmp_path: Path, step: int, monkeypatch
 @pytest.mark.slow
 def test_step_4_runs_its_stages(built: Clone, tmp_path: Path):
     root = built.worktree(CHAIN[3], tmp_path / "wt-4")
-    result = built.run(sys.executable, "run_pipeline.py", cwd=root, PYTHONPATH=str(root / "src"))
+    argv = _readme_command(root, "python run_pipeline.py")
+    result = built.run(sys.executable, *argv[1:], cwd=root, PYTHONPATH=str(root / "src"))
     assert result.stdout.count("==> ") == 5
     assert _metrics(root) == {"f1": DEFAULT_F1}
     assert (root / "reports/runs/evaluate.ipynb").is_file()
@@ -260,7 +270,7 @@ def test_step_4_runs_its_stages(built: Clone, tmp_path: Path):
 @pytest.mark.slow
 def test_step_5_dvc_repro(built: Clone, tmp_path: Path):
     root = built.worktree(CHAIN[4], tmp_path / "wt-5")
-    built.run("dvc", "repro", cwd=root, PYTHONPATH=str(root / "src"))
+    built.run(*_readme_command(root, "dvc repro"), cwd=root, PYTHONPATH=str(root / "src"))
     assert _metrics(root) == {"f1": DEFAULT_F1}
     # Every output is DVC's and git-ignored: only the new dvc.lock is left to commit.
     assert built.git("status", "--porcelain", cwd=root) == "?? dvc.lock"
@@ -272,7 +282,7 @@ def test_step_5_dvc_repro(built: Clone, tmp_path: Path):
 def test_step_8_dvc_repro_gives_mains_results_and_push_pull(built: Clone, tmp_path: Path):
     root = built.worktree(LAST, tmp_path / "wt-8")
     env = {"PYTHONPATH": str(root / "src")}
-    built.run("dvc", "repro", cwd=root, **env)
+    built.run(*_readme_command(root, "dvc repro"), cwd=root, **env)
     assert _metrics(root) == {"f1": DEFAULT_F1}
     # The committed metrics and plot data are what the run wrote; its lock is main's.
     assert built.git("status", "--porcelain", cwd=root) == "?? dvc.lock"

@@ -260,6 +260,7 @@ def open_notebook_and_run_first_cell(notebook: str, home: Path, screenshot: Path
     from playwright.sync_api import expect, sync_playwright
 
     browser_path = require_browser()
+    expect.set_options(timeout=UI_TIMEOUT_MS)  # every expect() below waits this long (default: 5 s)
     path = REPO_ROOT / notebook
     cells = code_cells(path)
     assert cells, f"{notebook} has no code cell to run"
@@ -304,10 +305,10 @@ def open_notebook_and_run_first_cell(notebook: str, home: Path, screenshot: Path
                     # Run the first code cell as a learner does: click into it, Shift+Enter.
                     cell.locator(".jp-InputArea-editor").click()
                     page.keyboard.press("Shift+Enter")
-                    expect(cell.locator(".jp-InputArea-prompt")).to_contain_text("[1]", timeout=UI_TIMEOUT_MS)
+                    expect(cell.locator(".jp-InputArea-prompt")).to_contain_text("[1]")
                     # The same outputs as stored in the notebook, rendered.
                     outputs = cell.locator(".jp-OutputArea-output")
-                    expect(outputs).to_have_count(len(expected), timeout=UI_TIMEOUT_MS)
+                    expect(outputs).to_have_count(len(expected))
                     for index, (kind, text) in enumerate(expected):
                         output = outputs.nth(index)
                         if kind == "image":

@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed
 KERNEL := mlops-course
 export PATH := $(CURDIR)/$(BIN):$(PATH)
 
-.PHONY: setup repro test test-lessons lint lessons lab bench freeze clean-workspace
+.PHONY: setup repro test test-lessons lint lessons lab steps bench freeze clean-workspace
 
 setup: $(STAMP)  ## create .venv with the pinned packages, the package and the Jupyter kernel
 
@@ -44,6 +44,12 @@ lessons: setup  ## rerun every lesson (or LESSONS="lessons/03-*.ipynb") and stor
 
 test-lessons: setup  ## check the lessons' stored outputs with nbval (strict)
 	python -m pytest lessons
+
+lab: setup  ## JupyterLab at the repository root; lessons open with the mlops-course kernel
+	tools/lab.sh
+
+steps: setup  ## build the course's step branches in this clone (FORCE=1 to rebuild)
+	python -m iris_pipeline.steps build $(if $(FORCE),--force,)
 
 clean-workspace:  ## remove the lessons' scratch workspaces
 	rm -rf workspace

@@ -38,6 +38,7 @@ DEFAULT_F1 = 0.930556
 PIPELINE_FILES = [
     "params.yaml",
     "dvc.yaml",
+    "dvc.lock",
     ".dvcignore",
     ".gitignore",
     ".dvc/.gitignore",
@@ -272,8 +273,8 @@ def test_step_5_dvc_repro(built: Clone, tmp_path: Path):
     root = built.worktree(CHAIN[4], tmp_path / "wt-5")
     built.run(*_readme_command(root, "dvc repro"), cwd=root, PYTHONPATH=str(root / "src"))
     assert _metrics(root) == {"f1": DEFAULT_F1}
-    # Every output is DVC's and git-ignored: only the new dvc.lock is left to commit.
-    assert built.git("status", "--porcelain", cwd=root) == "?? dvc.lock"
+    # Every output is DVC's and git-ignored, and the run reproduces the committed dvc.lock.
+    assert built.git("status", "--porcelain", cwd=root) == ""
     status = built.run("dvc", "status", cwd=root, PYTHONPATH=str(root / "src")).stdout
     assert "up to date" in status
 
@@ -284,9 +285,8 @@ def test_step_8_dvc_repro_gives_mains_results_and_push_pull(built: Clone, tmp_pa
     env = {"PYTHONPATH": str(root / "src")}
     built.run(*_readme_command(root, "dvc repro"), cwd=root, **env)
     assert _metrics(root) == {"f1": DEFAULT_F1}
-    # The committed metrics and plot data are what the run wrote; its lock is main's.
-    assert built.git("status", "--porcelain", cwd=root) == "?? dvc.lock"
-    assert (root / "dvc.lock").read_text() == built.git("show", "HEAD:dvc.lock") + "\n"
+    # The committed metrics, plot data and dvc.lock (main's) are what the run wrote.
+    assert built.git("status", "--porcelain", cwd=root) == ""
     shown = built.run("dvc", "metrics", "show", "--json", cwd=root, **env).stdout
     assert str(DEFAULT_F1) in shown
     # Step 6's remote: a folder beside the project.

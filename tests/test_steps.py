@@ -222,6 +222,8 @@ def test_refuses_existing_branches_dirty_tree_and_checked_out_branch(tmp_path: P
     assert "One more line." in clone.git("show", f"{STEPS[5]}:README.md")
     assert clone.git("rev-parse", CHAIN[4]) == before[CHAIN[4]]
     assert clone.git("status", "--porcelain") == ""
+    wrong = clone.steps("rebuild", "--from", STEPS[0], check=False)
+    assert wrong.returncode == 1 and "course/steps.yaml is not in commit" in wrong.stderr
     listing = clone.steps("list").stdout.splitlines()
     assert len(listing) == 13 and all(line.startswith("current ") for line in listing)
 
@@ -296,3 +298,80 @@ def test_step_8_dvc_repro_gives_mains_results_and_push_pull(built: Clone, tmp_pa
     built.run("rm", "-rf", ".dvc/cache", cwd=root)
     built.run("dvc", "pull", cwd=root, **env)
     assert (root / "models/model.joblib").is_file()
+
+
+# ---------------------------------------------------------------- the generator's parts
+
+
+def test_markers_give_solution_and_exercise():
+    from iris_pipeline.steps import split_markers
+
+    text = "a = 1\n    # <solution> set b to twice a\n    b = 2 * a\n    # </solution>\nprint(b)\n"
+    solution, exercise, count = split_markers(text, "x.py")
+    assert solution == "a = 1\n    b = 2 * a\nprint(b)\n"
+    assert exercise == "a = 1\n    # TODO (exercise): set b to twice a\nprint(b)\n"
+    assert count == 1
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("# <solution> task\nx = 1\n", "never closed"),
+        ("# <solution>\nx = 1\n# </solution>\n", "needs a task"),
+        ("x = 1\n# </solution>\n", "without an opening"),
+        ("# <solution> a\n# <solution> b\n# </solution>\n", "inside the region"),
+    ],
+)
+def test_bad_markers_are_named(text: str, message: str):
+    from iris_pipeline.steps import StepsError, split_markers
+
+    with pytest.raises(StepsError, match=message):
+        split_markers(text, "x.py")
+
+
+def test_yaml_transforms():
+    import yaml
+
+    from iris_pipeline.steps import StepsError, append_yaml_items, drop_yaml_keys, yaml_key_region
+
+    text = (
+        "stages:\n  a:\n    cmd: x\n    outs:\n      - o1\n"
+        "    metrics:\n      - m.json:\n          cache: false\n\nplots:\n  - p.png\n"
+    )
+    dropped = drop_yaml_keys(text, ["stages.a.metrics", "plots"], "dvc.yaml")
+    assert yaml.safe_load(dropped) == {"stages": {"a": {"cmd": "x", "outs": ["o1"]}}}
+    appended = append_yaml_items(dropped, {"stages.a.outs": ["m.json"]}, "dvc.yaml")
+    assert yaml.safe_load(appended)["stages"]["a"]["outs"] == ["o1", "m.json"]
+    exercise = yaml_key_region(text, "stages.a.metrics", "declare the metrics", "dvc.yaml")
+    assert "    # TODO (exercise): declare the metrics\n" in exercise
+    assert "metrics" not in yaml.safe_load(exercise)["stages"]["a"]
+    with pytest.raises(StepsError, match="no key 'b'"):
+        drop_yaml_keys(text, ["stages.b"], "dvc.yaml")
+
+
+def test_toml_and_python_regions():
+    import ast
+
+    from iris_pipeline.steps import drop_toml_tables, python_def_region
+
+    toml = (
+        '[project]\nname = "x"\n\n[tool.pytest.ini_options]\naddopts = "-q"\n'
+        'markers = [\n  "slow",\n]\n\n[tool.ruff]\nline-length = 1\n'
+    )
+    assert drop_toml_tables(toml, ["tool.pytest.ini_options"], "p.toml") == (
+        '[project]\nname = "x"\n\n[tool.ruff]\nline-length = 1\n'
+    )
+    code = 'def f(x):\n    """Twice x."""\n    y = 2 * x\n    return y\n\n\ndef g():\n    return 1\n'
+    exercise = python_def_region(code, "f", "return twice x", "m.py")
+    assert exercise.startswith('def f(x):\n    """Twice x."""\n    # TODO (exercise): return twice x\n\n\ndef g')
+    ast.parse(exercise)
+
+
+def test_outside_a_repository_or_without_the_course(tmp_path: Path):
+    result = subprocess.run(
+        [sys.executable, "-m", "iris_pipeline.steps", "build", "-C", str(tmp_path)],
+        capture_output=True,
+        text=True,
+        env={**os.environ, "GIT_CEILING_DIRECTORIES": str(tmp_path.parent)},
+    )
+    assert result.returncode == 1 and "not inside a git repository" in result.stderr

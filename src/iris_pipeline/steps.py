@@ -14,7 +14,8 @@ How the branches sit:
   `<step>` (the branch a learner switches to) is its twin: a sibling commit on the same
   parent, where every marked region of the solution is replaced by a
   `# TODO (exercise): ...` line. So `git diff <step> <step>_SOLUTION` is the solution,
-  and the exercise is always generated from it, never written twice.
+  and the exercise is always generated from it, never written twice. Step 1's two
+  commits have no parent: the course starts there.
 - Commits are made by a fixed course identity at fixed dates, so the same source gives
   the same commit ids on every machine and a rebuild with nothing new changes nothing.
   Git's own GIT_AUTHOR_NAME/EMAIL/DATE and GIT_COMMITTER_* variables, when set,

@@ -1,0 +1,151 @@
+"""Build the Markdown report that CML posts on a pull request.
+
+`python -m iris_pipeline.report --base main --out report.md`, run from the root of a
+DVC project after `dvc repro`, writes:
+- the metrics diff against the base revision (a table: path, metric, base value,
+  new value, change) and the params diff;
+- the confusion matrix picture, referenced by a path relative to the report, so
+  `cml comment create report.md` uploads it with the comment;
+- the pipeline's DAG as a mermaid block (GitHub draws it).
+
+Everything comes from `git` and `dvc` on the local machine: no network.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+DEFAULT_IMAGE = "reports/confusion_matrix.png"
+MISSING = "-"  # shown where a metric exists on one side only
+
+
+class ReportError(Exception):
+    """Something the report needs is missing; the message says what."""
+
+
+def _run(cmd: list[str], cwd: Path) -> str:
+    """Run a command and return its stdout; a failure becomes a ReportError naming the command."""
+    result = subprocess.run(cmd, cwd=cwd, capture_output=True, text=True)
+    if result.returncode != 0:
+        shown = " ".join(cmd[2:] if cmd[:3] == [sys.executable, "-m", "dvc"] else cmd)
+        raise ReportError(f"`{shown}` failed in {cwd} (exit {result.returncode}):\n{result.stderr.strip()}")
+    return result.stdout
+
+
+def _dvc(*args: str, cwd: Path) -> str:
+    # This interpreter's DVC, so the report works even when the venv is not on PATH.
+    return _run([sys.executable, "-m", "dvc", *args], cwd)
+
+
+def check_project(root: Path, base: str) -> None:
+    """Fail with a clear message unless `root` is a git + DVC project that knows `base`."""
+    if not (root / ".dvc").is_dir():
+        raise ReportError(
+            f"not a DVC project: no .dvc folder in {root} (run this from the project root, after `dvc init`)"
+        )
+    if not (root / "dvc.yaml").is_file():
+        raise ReportError(f"no dvc.yaml in {root}: the report needs a DVC pipeline")
+    probe = subprocess.run(
+        ["git", "rev-parse", "--verify", "--quiet", f"{base}^{{commit}}"],
+        cwd=root, capture_output=True, text=True,
+    )
+    if probe.returncode != 0:
+        inside = subprocess.run(["git", "rev-parse", "--git-dir"], cwd=root, capture_output=True, text=True)
+        if inside.returncode != 0:
+            raise ReportError(f"not a git repository: {root} (the base revision lives in git)")
+        raise ReportError(
+            f"unknown base revision {base!r}: git has no commit by that name "
+            "(in CI, check out with fetch-depth: 0 so the base branch is there)"
+        )
+
+
+def _number(value: object) -> str:
+    if value is None:
+        return MISSING
+    if isinstance(value, float):
+        return repr(round(value, 6))
+    return str(value)
+
+
+def _change(value: object) -> str:
+    if value is None:
+        return MISSING
+    if isinstance(value, float):
+        value = round(value, 6)
+        return f"+{value!r}" if value > 0 else repr(value)
+    if isinstance(value, int):
+        return f"+{value}" if value > 0 else str(value)
+    return str(value)
+
+
+def metrics_table(diff: dict, base: str) -> str:
+    """The `dvc metrics diff --json` result as a Markdown table."""
+    rows = [
+        f"| {path} | {name} | {_number(values.get('old'))} | {_number(values.get('new'))} "
+        f"| {_change(values.get('diff'))} |"
+        for path, metrics in sorted(diff.items())
+        for name, values in sorted(metrics.items())
+    ]
+    if not rows:
+        return "No metrics found in the base revision or the workspace."
+    header = [f"| Path | Metric | {base} | workspace | Change |", "|---|---|---:|---:|---:|"]
+    return "\n".join(header + rows)
+
+
+def image_line(root: Path, image: str, out: Path) -> str:
+    """A Markdown image for `image`, by a path relative to the report file (as CML wants)."""
+    picture = (root / image).resolve()
+    if not picture.is_file():
+        print(f"warning: {image} not found: run `dvc repro` first; the report says so", file=sys.stderr)
+        return f"_No picture at `{image}`: run `dvc repro` before building the report._"
+    relative = Path(os.path.relpath(picture, out.resolve().parent)).as_posix()
+    return f"![Confusion matrix]({relative})"
+
+
+def build_report(root: Path, base: str, out: Path, image: str = DEFAULT_IMAGE) -> str:
+    """Return the report's Markdown for the project at `root` compared with `base`."""
+    check_project(root, base)
+    metrics = json.loads(_dvc("metrics", "diff", base, "--all", "--json", cwd=root) or "{}")
+    params = _dvc("params", "diff", base, "--md", cwd=root).strip()
+    dag = _dvc("dag", "--md", cwd=root).strip()
+    sections = [
+        f"# Pipeline report: workspace compared with `{base}`",
+        "## Metrics",
+        metrics_table(metrics, base),
+        "## Parameters that changed",
+        params or "No parameter changed.",
+        "## Confusion matrix (test set)",
+        image_line(root, image, out),
+        "## Pipeline",
+        dag,
+    ]
+    return "\n\n".join(sections) + "\n"
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(
+        prog="python -m iris_pipeline.report",
+        description="Write a pull request's Markdown report: metrics and params diff, confusion matrix, DAG.",
+    )
+    parser.add_argument("--base", required=True, help="git revision to compare with (main, origin/main)")
+    parser.add_argument("--out", default="report.md", type=Path, help="Markdown file to write [report.md]")
+    parser.add_argument("--image", default=DEFAULT_IMAGE, help=f"confusion matrix picture [{DEFAULT_IMAGE}]")
+    args = parser.parse_args(argv)
+    try:
+        report = build_report(Path.cwd(), args.base, args.out, args.image)
+    except ReportError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 1
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    args.out.write_text(report, encoding="utf-8")
+    print(f"wrote {args.out}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

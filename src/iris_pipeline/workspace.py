@@ -95,6 +95,7 @@ def isolation_env(home: Path, ceiling: Path) -> dict[str, str]:
         "DVC_NO_ANALYTICS": "1",
         "DVC_STUDIO_OFFLINE": "1",
         "DVC_PAGER": "cat",
+        "PYTHONHASHSEED": "0",  # DVC prints some file lists from sets: a fixed order
     }
 
 
@@ -117,4 +118,6 @@ def new_workspace(name: str) -> Workspace:
     (home / "gitconfig").write_text(GITCONFIG, encoding="utf-8")
     (home / "dvc" / "config").write_text(DVC_GLOBAL_CONFIG, encoding="utf-8")
     os.environ.update(isolation_env(home, WORKSPACES))
+    for variable in ("FORCE_COLOR", "CLICOLOR_FORCE"):  # set by ipykernel; DVC would draw spinners
+        os.environ.pop(variable, None)
     return Workspace(root=root)

@@ -4,15 +4,19 @@ Papermill stamps start times, end times and durations into the notebook and each
 cell, gives the cell it injects a random id, and nbclient adds message timestamps;
 the kernel reports its exact Python version. DVC hashes every stage output, so any
 of these would change `dvc.lock` on each run. This engine runs notebooks exactly
-like papermill's default one and drops those fields. Select it with `papermill --engine reproducible`.
+like papermill's default one and drops those fields. Select it with
+`papermill --engine reproducible`.
 
-Three more differences, each for a pipeline stage's sake:
+Four more differences, each for a pipeline stage's sake:
 - it creates the output notebook's folder (papermill refuses to), so a fresh clone
   needs no placeholder folder under `reports/`;
 - it talks to the kernel over local sockets (IPC) rather than TCP where the system
   has them, so the kernel does not warn about unencrypted TCP on every stage;
 - it shuts the kernel down at once when the notebook is done instead of waiting for
-  a graceful exit, which saves a fraction of a second per stage.
+  a graceful exit, which saves a fraction of a second per stage;
+- it does not rewrite the output notebook before and after every cell (papermill's
+  default, useful to watch hours-long notebooks): papermill writes it once at the
+  end, or when a cell fails, with the error in it.
 """
 
 from __future__ import annotations
@@ -53,4 +57,6 @@ class ReproducibleEngine(NBClientEngine):
     def execute_notebook(cls, nb, kernel_name, output_path=None, **kwargs):
         if output_path and "://" not in str(output_path):
             Path(output_path).parent.mkdir(parents=True, exist_ok=True)
-        return scrub(super().execute_notebook(nb, kernel_name, output_path=output_path, **kwargs))
+        # Without an output path the execution manager skips its per-cell saves;
+        # papermill's execute_notebook still writes the result (or the failure) to it.
+        return scrub(super().execute_notebook(nb, kernel_name, output_path=None, **kwargs))

@@ -26,7 +26,7 @@ from pathlib import Path
 import nbformat
 import yaml
 
-from iris_pipeline.workspace import Workspace, isolation_env
+from iris_pipeline.workspace import Workspace, isolated_environ
 
 STAGES = ("data_load", "featurize", "data_split", "train", "evaluate")
 FILES = ("src", "stages", "params.yaml", "dvc.yaml", "dvc.lock", "pyproject.toml", ".dvcignore")
@@ -55,11 +55,7 @@ def main() -> int:
     with tempfile.TemporaryDirectory(prefix="bench-") as tmp:
         tmp = Path(tmp)
         root = Workspace(root=tmp).copy_project("project", files=FILES)
-        home = tmp / "home"
-        (home / "dvc").mkdir(parents=True)
-        (home / "gitconfig").write_text("[user]\n\tname = Bench\n\temail = bench@example.com\n")
-        (home / "dvc" / "config").write_text("[core]\n    check_update = false\n    analytics = false\n")
-        env = {**os.environ, **isolation_env(home, tmp)}
+        env = isolated_environ(tmp / "home", tmp)
         for cmd in (["git", "init", "-q"], ["dvc", "init", "-q"], ["dvc", "repro", "-q"]):
             subprocess.run(cmd, cwd=root, env=env, check=True, capture_output=True)
 

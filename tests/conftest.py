@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import os
 import subprocess
 from pathlib import Path
 
 import pytest
 
-from iris_pipeline.workspace import REPO_ROOT, Workspace, isolation_env
+from iris_pipeline.workspace import REPO_ROOT, Workspace, isolated_environ
 
 
 def run(cmd: list[str], cwd: Path, env: dict[str, str], check: bool = True) -> subprocess.CompletedProcess:
@@ -47,11 +46,7 @@ def project(tmp_path: Path) -> Project:
                           ".gitignore", ".dvcignore", "reports/metrics.json",
                           "reports/confusion_matrix_data.csv")
     )
-    home = tmp_path / "home"
-    (home / "dvc").mkdir(parents=True)
-    (home / "gitconfig").write_text("[user]\n\tname = Test\n\temail = test@example.com\n")
-    (home / "dvc" / "config").write_text("[core]\n    check_update = false\n    analytics = false\n")
-    env = {**os.environ, **isolation_env(home, tmp_path)}
+    env = isolated_environ(tmp_path / "home", tmp_path)
     proj = Project(root, env)
     proj.git("init", "-q", "-b", "main")
     proj.dvc("init", "-q")

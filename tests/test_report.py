@@ -12,7 +12,7 @@ import pytest
 import yaml
 
 from iris_pipeline.report import metrics_table
-from iris_pipeline.workspace import REPO_ROOT, Workspace, isolation_env
+from iris_pipeline.workspace import REPO_ROOT, Workspace, isolated_environ
 
 WORKFLOW = REPO_ROOT / ".github" / "workflows" / "cml.yaml"
 BASE_F1 = "0.930556"  # logreg with C=0.001, the committed default
@@ -32,11 +32,7 @@ def _report(cwd: Path, env: dict[str, str], *args: str) -> subprocess.CompletedP
 
 def _new_repo(tmp: Path, files: tuple[str, ...]) -> tuple[Path, dict[str, str]]:
     """A copy of the project's `files` in a fresh git + DVC repo, with git and DVC isolated."""
-    home = tmp / "home"
-    (home / "dvc").mkdir(parents=True)
-    (home / "gitconfig").write_text("[user]\n\tname = Test\n\temail = test@example.com\n")
-    (home / "dvc" / "config").write_text("[core]\n    check_update = false\n    analytics = false\n")
-    env = {**os.environ, **isolation_env(home, tmp)}
+    env = isolated_environ(tmp / "home", tmp)
     root = Workspace(root=tmp / "ws").copy_project("project", files=files)
     _run(["git", "init", "-q", "-b", "main"], root, env)
     _run(["dvc", "init", "-q"], root, env)

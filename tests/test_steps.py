@@ -18,7 +18,7 @@ import nbformat
 import pytest
 
 from iris_pipeline.steps import SOLUTION_SUFFIX, TODO_PREFIX, Git, Source, plan
-from iris_pipeline.workspace import REPO_ROOT, isolation_env
+from iris_pipeline.workspace import REPO_ROOT, isolated_environ
 
 STEPS = [
     "step-1-organize-ml-project",
@@ -84,11 +84,7 @@ class Clone:
 
 
 def make_clone(base: Path) -> Clone:
-    home = base / "home"
-    (home / "dvc").mkdir(parents=True)
-    (home / "gitconfig").write_text("[user]\n\tname = Learner\n\temail = learner@example.com\n")
-    (home / "dvc" / "config").write_text("[core]\n    check_update = false\n    analytics = false\n")
-    env = {**os.environ, **isolation_env(home, base)}
+    env = isolated_environ(base / "home", base)
     # Dates as a learner has them (the generator's own fixed dates apply).
     for name in ("GIT_AUTHOR_DATE", "GIT_COMMITTER_DATE", "PYTHONPATH"):
         env.pop(name, None)

@@ -99,6 +99,23 @@ def isolation_env(home: Path, ceiling: Path) -> dict[str, str]:
     }
 
 
+def write_configs(home: Path) -> None:
+    """Write the workspace's own git and DVC configs into `home` (see `isolation_env`)."""
+    (home / "dvc").mkdir(parents=True, exist_ok=True)
+    (home / "dvc-system").mkdir(exist_ok=True)
+    (home / "gitconfig").write_text(GITCONFIG, encoding="utf-8")
+    (home / "dvc" / "config").write_text(DVC_GLOBAL_CONFIG, encoding="utf-8")
+
+
+def isolated_environ(home: Path, ceiling: Path) -> dict[str, str]:
+    """A copy of this process's environment with git and DVC isolated under `home`.
+
+    For tests and benchmarks that run git or DVC in a temporary folder (`ceiling`).
+    """
+    write_configs(home)
+    return {**os.environ, **isolation_env(home, ceiling)}
+
+
 def new_workspace(name: str) -> Workspace:
     """Create `workspace/<name>/` afresh (removing an old one) and isolate git and DVC.
 
@@ -113,10 +130,7 @@ def new_workspace(name: str) -> Workspace:
         if folder.exists():
             shutil.rmtree(folder)
     root.mkdir(parents=True)
-    (home / "dvc").mkdir(parents=True)
-    (home / "dvc-system").mkdir()
-    (home / "gitconfig").write_text(GITCONFIG, encoding="utf-8")
-    (home / "dvc" / "config").write_text(DVC_GLOBAL_CONFIG, encoding="utf-8")
+    write_configs(home)
     os.environ.update(isolation_env(home, WORKSPACES))
     for variable in ("FORCE_COLOR", "CLICOLOR_FORCE"):  # set by ipykernel; DVC would draw spinners
         os.environ.pop(variable, None)

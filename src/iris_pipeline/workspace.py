@@ -81,8 +81,10 @@ class Workspace:
 def isolation_env(home: Path, ceiling: Path) -> dict[str, str]:
     """Environment variables that point git and DVC at the workspace's own configs."""
     tools = str(Path(sys.executable).parent)  # git/dvc/papermill of this environment first
+    path = os.environ.get("PATH", "").split(os.pathsep)
     return {
-        "PATH": os.pathsep.join([tools, os.environ.get("PATH", "")]),
+        # Idempotent: rerunning a lesson's setup cell does not grow PATH.
+        "PATH": os.pathsep.join([tools, *(entry for entry in path if entry != tools)]),
         "GIT_CONFIG_GLOBAL": str(home / "gitconfig"),
         "GIT_CONFIG_NOSYSTEM": "1",
         "GIT_CEILING_DIRECTORIES": str(ceiling),

@@ -11,14 +11,16 @@ export PATH := $(CURDIR)/$(BIN):$(PATH)
 
 setup: $(STAMP)  ## create .venv with the pinned packages, the package and the Jupyter kernel
 
-$(STAMP): requirements.txt pyproject.toml
+ENGINE := tools/papermill-reproducible
+
+$(STAMP): requirements.txt pyproject.toml tools/pyproject.toml $(ENGINE)/pyproject.toml $(ENGINE)/papermill_reproducible.py
 	@echo "==> [setup 1/4] virtual environment in $(VENV) ($(PYTHON))"
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	@echo "==> [setup 2/4] pinned packages from requirements.txt (a few minutes the first time)"
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet --progress-bar on -r requirements.txt
-	@echo "==> [setup 3/4] the iris_pipeline package (editable)"
-	$(BIN)/python -m pip install --quiet --no-deps -e .
+	@echo "==> [setup 3/4] the iris_pipeline package and the course's tools (editable), the papermill engine"
+	$(BIN)/python -m pip install --quiet --no-deps -e . -e tools ./$(ENGINE)
 	@echo "==> [setup 4/4] Jupyter kernel '$(KERNEL)' inside $(VENV)"
 	$(BIN)/python -m ipykernel install --sys-prefix --name $(KERNEL) --display-name "Python 3 ($(KERNEL))"
 	@touch $(STAMP)
@@ -36,11 +38,11 @@ bench: setup  ## time papermill stages against plain Python (see benchmarks/READ
 	python benchmarks/pipeline_overhead.py
 
 freeze: setup  ## rewrite requirements.txt from the environment, keeping its header
-	{ sed -n '/^#/p;/^$$/q' requirements.txt; $(BIN)/python -m pip freeze --exclude-editable | grep -iv '^iris-pipeline'; } > requirements.txt.new
+	{ sed -n '/^#/p;/^$$/q' requirements.txt; $(BIN)/python -m pip freeze --exclude-editable | grep -iv '^\(iris-pipeline\|papermill-reproducible\)'; } > requirements.txt.new
 	mv requirements.txt.new requirements.txt
 
 lessons: setup  ## rerun every lesson (or LESSONS="lessons/03-*.ipynb") and store its outputs
-	python -m iris_pipeline.lessons $(LESSONS)
+	python -m workbook.run_lessons $(LESSONS)
 
 test-lessons: setup  ## check the lessons' stored outputs with nbval (strict)
 	python -m pytest lessons
@@ -49,7 +51,7 @@ lab: setup  ## JupyterLab at the repository root; lessons open with the mlops-co
 	tools/lab.sh
 
 steps: setup  ## build the course's step branches in this clone (FORCE=1 to rebuild)
-	python -m iris_pipeline.steps build $(if $(FORCE),--force,)
+	python course/build_steps.py build $(if $(FORCE),--force,)
 
 clean-workspace:  ## remove the lessons' scratch workspaces
 	rm -rf workspace

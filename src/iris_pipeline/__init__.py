@@ -1,7 +1,9 @@
-"""The course's iris pipeline: pure functions the stage notebooks and lessons call.
+"""The course's iris pipeline: what the five stage notebooks in `stages/` call.
 
-Submodules import their heavy dependencies themselves, so `import iris_pipeline`
-stays cheap for tools (papermill loads the engine module at start-up).
+- `config`: `params.yaml`, read and checked as a whole (`load_params`);
+- `dataset`, `features`, `train`, `evaluate`, `plots`: pure functions, data in and data out;
+- `io`: reading and writing the files between stages (clear errors, atomic writes);
+- `logs`: the one logger setup.
 """
 
 __version__ = "1.0.0"

@@ -1,7 +1,7 @@
 """One typed loader for `params.yaml`.
 
-Every stage and lesson reads its configuration through `load_params`, which checks
-the whole file at once: a malformed file, a missing or unknown key, a wrong type or
+Every stage reads its configuration through `load_params`, which checks the whole
+file at once: a malformed file, a missing or unknown key, a wrong type or
 a value out of range raises `ConfigError` naming the file, the key, the value and
 what was expected.
 """
@@ -12,6 +12,8 @@ import sys
 from dataclasses import dataclass, fields
 from pathlib import Path
 from typing import Any
+
+import yaml
 
 ESTIMATOR_NAMES = ("logreg", "svm", "knn")
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR")
@@ -35,7 +37,6 @@ class DataLoadParams:
 @dataclass(frozen=True)
 class FeaturizeParams:
     features_path: str
-    target_column: str
 
 
 @dataclass(frozen=True)
@@ -227,30 +228,8 @@ def parse_params(raw: Any, source: str = "params.yaml") -> Params:
     )
 
 
-def apply_overrides(raw: Any, overrides: dict[str, Any], source: str) -> Any:
-    """Set dotted keys (`data_split.test_size`) in a parsed params mapping.
-
-    Stage notebooks receive their values from `dvc.yaml` through papermill; those
-    values replace the file's before validation, so both pass the same checks.
-    """
-    for dotted, value in overrides.items():
-        node = raw
-        *parents, leaf = dotted.split(".")
-        for part in parents:
-            node = node.get(part) if isinstance(node, dict) else None
-        if not isinstance(node, dict) or leaf not in node:
-            raise ConfigError(f"{source}: {dotted} is missing: expected it to exist to be overridden")
-        node[leaf] = value
-    return raw
-
-
-def load_params(path: str | Path = "params.yaml", overrides: dict[str, Any] | None = None) -> Params:
-    """Read and validate a params file; raise `ConfigError` on any problem.
-
-    `overrides` maps dotted keys to values that replace the file's (see `apply_overrides`).
-    """
-    import yaml
-
+def load_params(path: str | Path = "params.yaml") -> Params:
+    """Read and validate a params file; raise `ConfigError` on any problem."""
     path = Path(path)
     try:
         text = path.read_text(encoding="utf-8")
@@ -265,8 +244,6 @@ def load_params(path: str | Path = "params.yaml", overrides: dict[str, Any] | No
         where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
         problem = getattr(err, "problem", None) or str(err)
         raise ConfigError(f"{path}: not valid YAML{where}: {problem}") from None
-    if overrides and isinstance(raw, dict):
-        raw = apply_overrides(raw, overrides, str(path))
     return parse_params(raw, source=str(path))
 
 

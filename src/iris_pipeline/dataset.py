@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
-if TYPE_CHECKING:
-    import pandas as pd
+import pandas as pd
+from sklearn.datasets import load_iris
+from sklearn.model_selection import train_test_split
 
 FEATURE_COLUMNS = ("sepal_length", "sepal_width", "petal_length", "petal_width")
 TARGET_COLUMN = "target"
@@ -16,8 +15,6 @@ def load_iris_frame() -> pd.DataFrame:
 
     No download: the data is part of scikit-learn.
     """
-    from sklearn.datasets import load_iris
-
     frame = load_iris(as_frame=True).frame
     frame.columns = [*FEATURE_COLUMNS, TARGET_COLUMN]
     return frame
@@ -27,12 +24,10 @@ def split_train_test(
     frame: pd.DataFrame, test_size: float, random_state: int
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Shuffle and split rows into train and test sets (not stratified, as in the course)."""
-    from sklearn.model_selection import train_test_split
-
     train, test = train_test_split(frame, test_size=test_size, random_state=random_state)
     return train.reset_index(drop=True), test.reset_index(drop=True)
 
 
-def features_and_target(frame: pd.DataFrame, target_column: str) -> tuple[pd.DataFrame, pd.Series]:
+def features_and_target(frame: pd.DataFrame) -> tuple[pd.DataFrame, pd.Series]:
     """Split a frame into the feature matrix and the target column."""
-    return frame.drop(columns=[target_column]), frame[target_column]
+    return frame.drop(columns=[TARGET_COLUMN]), frame[TARGET_COLUMN]

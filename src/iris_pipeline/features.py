@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+import pandas as pd
 
-if TYPE_CHECKING:
-    import pandas as pd
+from iris_pipeline.dataset import TARGET_COLUMN
 
 RATIO_FEATURES = {
     "sepal_length_to_sepal_width": ("sepal_length", "sepal_width"),
@@ -13,10 +12,10 @@ RATIO_FEATURES = {
 }
 
 
-def featurize(frame: pd.DataFrame, target_column: str = "target") -> pd.DataFrame:
+def featurize(frame: pd.DataFrame) -> pd.DataFrame:
     """Return a new frame with the course's two ratio features; the target stays last."""
-    features = frame.drop(columns=[target_column])
+    features = frame.drop(columns=[TARGET_COLUMN])
     for name, (numerator, denominator) in RATIO_FEATURES.items():
         features[name] = features[numerator] / features[denominator]
-    features[target_column] = frame[target_column]
+    features[TARGET_COLUMN] = frame[TARGET_COLUMN]
     return features

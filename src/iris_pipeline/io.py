@@ -13,10 +13,10 @@ import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-if TYPE_CHECKING:
-    import pandas as pd
+import joblib
+import pandas as pd
 
 
 class InputError(FileNotFoundError):
@@ -32,8 +32,6 @@ def _missing(path: Path, produced_by: str, why: str) -> InputError:
 
 def read_csv(path: str | Path, produced_by: str, required: tuple[str, ...] = ()) -> pd.DataFrame:
     """Read a CSV that stage `produced_by` writes; check it has the `required` columns."""
-    import pandas as pd
-
     path = Path(path)
     if not path.is_file():
         raise _missing(path, produced_by, "no such file")
@@ -51,8 +49,6 @@ def read_csv(path: str | Path, produced_by: str, required: tuple[str, ...] = ())
 
 def load_model(path: str | Path, produced_by: str = "train") -> Any:
     """Load an estimator saved by `save_model`."""
-    import joblib
-
     path = Path(path)
     if not path.is_file():
         raise _missing(path, produced_by, "no such file")
@@ -93,8 +89,6 @@ def write_json(data: Any, path: str | Path) -> Path:
 
 def save_model(model: Any, path: str | Path) -> Path:
     """Pickle an estimator with joblib, atomically."""
-    import joblib
-
     with atomic_path(path) as tmp:
         joblib.dump(model, tmp)
     return Path(path)

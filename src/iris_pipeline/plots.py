@@ -2,17 +2,12 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
-if TYPE_CHECKING:
-    import pandas as pd
-    from matplotlib.figure import Figure
+import pandas as pd
+from matplotlib.figure import Figure
 
 
 def plot_confusion_matrix(matrix: pd.DataFrame, title: str = "Confusion matrix") -> Figure:
     """Draw a counts matrix (rows: true class, columns: predicted) as an annotated heat map."""
-    from matplotlib.figure import Figure
-
     figure = Figure(figsize=(5, 4.5))
     axes = figure.subplots()
     image = axes.imshow(matrix.to_numpy(), cmap="Blues")

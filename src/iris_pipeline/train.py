@@ -2,26 +2,23 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-if TYPE_CHECKING:
-    import pandas as pd
-    from sklearn.base import BaseEstimator
+import pandas as pd
+from sklearn.base import BaseEstimator
+from sklearn.linear_model import LogisticRegression
+from sklearn.model_selection import GridSearchCV
+from sklearn.neighbors import KNeighborsClassifier
+from sklearn.svm import SVC
 
 
 def make_estimator(name: str, random_state: int) -> BaseEstimator:
     """Return an unfitted estimator for a name in `config.ESTIMATOR_NAMES`."""
     if name == "logreg":
-        from sklearn.linear_model import LogisticRegression
-
         return LogisticRegression(random_state=random_state)
     if name == "svm":
-        from sklearn.svm import SVC
-
         return SVC(random_state=random_state)
     if name == "knn":
-        from sklearn.neighbors import KNeighborsClassifier
-
         return KNeighborsClassifier()
     raise ValueError(f"estimator name {name!r}: expected one of logreg, svm, knn")
 
@@ -39,8 +36,6 @@ def train(
     Only the refitted best estimator is returned: the search object also stores fit
     timings, which would change the saved model's bytes on every run.
     """
-    from sklearn.model_selection import GridSearchCV
-
     search = GridSearchCV(
         estimator=make_estimator(estimator_name, random_state),
         param_grid=param_grid,

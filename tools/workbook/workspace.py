@@ -23,9 +23,7 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
-import iris_pipeline
-
-REPO_ROOT = Path(iris_pipeline.__file__).resolve().parents[2]
+REPO_ROOT = Path(__file__).resolve().parents[2]  # tools/workbook/workspace.py
 WORKSPACES = REPO_ROOT / "workspace"
 
 # What `copy_project` copies by default: the course project minus anything produced.

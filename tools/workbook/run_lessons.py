@@ -1,10 +1,13 @@
 """Run lesson notebooks top to bottom and store their outputs: `make lessons`.
 
-`python -m iris_pipeline.lessons [lessons/03-*.ipynb ...]` executes each notebook
-in a fresh kernel of the project's environment, from its own folder, and writes it
-back in place with its new outputs. No timestamps are recorded, so a rerun that
-changes nothing leaves the files unchanged. The tests (nbval) then check that the
-stored outputs are what a run gives.
+`python -m workbook.run_lessons [lessons/03-*.ipynb ...]` executes each notebook in a
+fresh kernel of the project's environment, from its own folder, and writes it back in
+place with its new outputs. Execution and the merging of stream chunks are nbconvert's
+own preprocessors (`ExecutePreprocessor`, `CoalesceStreamsPreprocessor`); this module
+adds only the choice of notebooks, a progress line per cell and the removal of the
+kernel's exact Python version, so a rerun that changes nothing leaves the files
+unchanged. The tests (nbval, strict) then check that the stored outputs are what a
+run gives.
 """
 
 from __future__ import annotations
@@ -13,7 +16,10 @@ import sys
 import time
 from pathlib import Path
 
-from iris_pipeline.workspace import REPO_ROOT
+import nbformat
+from nbconvert.preprocessors import CoalesceStreamsPreprocessor, ExecutePreprocessor
+
+from workbook.workspace import REPO_ROOT
 
 LESSONS_DIR = REPO_ROOT / "lessons"
 KERNEL = "mlops-course"
@@ -26,43 +32,10 @@ def lesson_paths(args: list[str]) -> list[Path]:
     return sorted(LESSONS_DIR.glob("[0-9][0-9]-*.ipynb"))
 
 
-def merge_streams(nb) -> None:
-    """Join consecutive stream outputs of one name, in place.
-
-    `%%bash` output arrives in arbitrary chunks; merged, a rerun that prints the same
-    text stores the same outputs (nbval merges them too before comparing).
-    """
-    for cell in nb.cells:
-        if cell.cell_type != "code":
-            continue
-        merged = []
-        for output in cell.outputs:
-            if (
-                merged
-                and output.output_type == "stream"
-                and merged[-1].output_type == "stream"
-                and merged[-1].name == output.name
-            ):
-                merged[-1].text += output.text
-            else:
-                merged.append(output)
-        cell.outputs = merged
-
-
 def run_lesson(path: Path, timeout: int = 1200) -> None:
     """Execute one notebook in place, printing a line per cell as progress."""
-    import nbformat
-    from nbclient import NotebookClient
-
     nb = nbformat.read(path, as_version=4)
     code_cells = sum(cell.cell_type == "code" for cell in nb.cells)
-    client = NotebookClient(
-        nb,
-        kernel_name=KERNEL,
-        timeout=timeout,
-        record_timing=False,
-        resources={"metadata": {"path": str(path.parent)}},
-    )
     done = 0
 
     def on_cell_executed(cell, cell_index, execute_reply):
@@ -70,14 +43,16 @@ def run_lesson(path: Path, timeout: int = 1200) -> None:
         done += 1
         print(f"\r  {path.name}: cell {done}/{code_cells}", end="", file=sys.stderr, flush=True)
 
-    client.on_cell_executed = on_cell_executed
+    execute = ExecutePreprocessor(
+        kernel_name=KERNEL, timeout=timeout, record_timing=False, on_cell_executed=on_cell_executed
+    )
     started = time.perf_counter()
     try:
-        client.execute()
+        execute.preprocess(nb, {"metadata": {"path": str(path.parent)}})
     finally:
         print(file=sys.stderr)
-    nb.metadata.get("language_info", {}).pop("version", None)
-    merge_streams(nb)
+    CoalesceStreamsPreprocessor().preprocess(nb, {})
+    nb.metadata.get("language_info", {}).pop("version", None)  # differs by machine
     nbformat.write(nb, path)
     print(f"  {path.name}: {code_cells} cells in {time.perf_counter() - started:.0f} s", file=sys.stderr)
 

@@ -1,4 +1,4 @@
-"""Build the course's step branches from one source: `python -m iris_pipeline.steps build`.
+"""Build the course's step branches from one source: `python course/build_steps.py build`.
 
 The course can be followed branch by branch (`git switch step-4-build-ml-pipeline`).
 Those branches are not kept by hand: `course/steps.yaml` describes each step (its
@@ -28,9 +28,9 @@ status 1) when the working tree has uncommitted changes or a step branch exists
 already, unless given `--force` (or the `rebuild` subcommand), and always refuses to
 move a step branch that is checked out in a worktree.
 
-    python -m iris_pipeline.steps build      # create the branches (make steps)
-    python -m iris_pipeline.steps rebuild    # update them after a pull (make steps FORCE=1)
-    python -m iris_pipeline.steps list       # which branches exist and whether they are current
+    python course/build_steps.py build      # create the branches (make steps)
+    python course/build_steps.py rebuild    # update them after a pull (make steps FORCE=1)
+    python course/build_steps.py list       # which branches exist and whether they are current
 """
 
 from __future__ import annotations
@@ -689,7 +689,7 @@ def list_branches(root: Path, rev: str, out=sys.stdout) -> int:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
-        prog="python -m iris_pipeline.steps",
+        prog="python course/build_steps.py",
         description="Build the course's step branches from course/steps.yaml, without touching your checkout.",
     )
     parser.add_argument("command", choices=("build", "rebuild", "list"), help="rebuild = build --force")

@@ -21,9 +21,8 @@ Four more differences, each for a pipeline stage's sake:
 
 from __future__ import annotations
 
-# Import this module only through papermill (`--engine reproducible`): papermill loads
-# its engines while it is itself being imported, so importing this module first
-# would be circular. The scrubbing logic lives in `notebook_scrub`, importable alone.
+# papermill loads this module through its `papermill.engine` entry point while it is
+# itself being imported: import `papermill.engines` only, never `papermill` first.
 import os
 from pathlib import Path
 
@@ -31,7 +30,23 @@ from jupyter_client.manager import AsyncKernelManager
 from papermill.engines import NBClientEngine
 from traitlets import default
 
-from iris_pipeline.notebook_scrub import scrub
+VOLATILE_KEYS = ("start_time", "end_time", "duration")
+
+
+def scrub(nb):
+    """Remove run-dependent metadata from an executed notebook, in place; return it."""
+    pm = nb.metadata.get("papermill", {})
+    for key in VOLATILE_KEYS:
+        pm.pop(key, None)
+    nb.metadata.get("language_info", {}).pop("version", None)
+    for cell in nb.cells:
+        if "injected-parameters" in cell.metadata.get("tags", []):
+            cell.id = "injected-parameters"
+        cell.metadata.pop("execution", None)
+        cell_pm = cell.metadata.get("papermill", {})
+        for key in VOLATILE_KEYS:
+            cell_pm.pop(key, None)
+    return nb
 
 
 class IPCKernelManager(AsyncKernelManager):

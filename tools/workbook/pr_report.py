@@ -1,9 +1,9 @@
 """Build the Markdown report that CML posts on a pull request.
 
-`python -m iris_pipeline.report --base main --out report.md`, run from the root of a
+`python -m workbook.pr_report --base main --out report.md`, run from the root of a
 DVC project after `dvc repro`, writes:
-- the metrics diff against the base revision (a table: path, metric, base value,
-  new value, change) and the params diff;
+- the metrics diff and the params diff against the base revision, as the Markdown
+  tables `dvc metrics diff --md` and `dvc params diff --md` print;
 - the confusion matrix picture, referenced by a path relative to the report, so
   `cml comment create report.md` uploads it with the comment;
 - the pipeline's DAG as a mermaid block (GitHub draws it).
@@ -14,14 +14,12 @@ Everything comes from `git` and `dvc` on the local machine: no network.
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import subprocess
 import sys
 from pathlib import Path
 
 DEFAULT_IMAGE = "reports/confusion_matrix.png"
-MISSING = "-"  # shown where a metric exists on one side only
 
 
 class ReportError(Exception):
@@ -64,39 +62,6 @@ def check_project(root: Path, base: str) -> None:
         )
 
 
-def _number(value: object) -> str:
-    if value is None:
-        return MISSING
-    if isinstance(value, float):
-        return repr(round(value, 6))
-    return str(value)
-
-
-def _change(value: object) -> str:
-    if value is None:
-        return MISSING
-    if isinstance(value, float):
-        value = round(value, 6)
-        return f"+{value!r}" if value > 0 else repr(value)
-    if isinstance(value, int):
-        return f"+{value}" if value > 0 else str(value)
-    return str(value)
-
-
-def metrics_table(diff: dict, base: str) -> str:
-    """The `dvc metrics diff --json` result as a Markdown table."""
-    rows = [
-        f"| {path} | {name} | {_number(values.get('old'))} | {_number(values.get('new'))} "
-        f"| {_change(values.get('diff'))} |"
-        for path, metrics in sorted(diff.items())
-        for name, values in sorted(metrics.items())
-    ]
-    if not rows:
-        return "No metrics found in the base revision or the workspace."
-    header = [f"| Path | Metric | {base} | workspace | Change |", "|---|---|---:|---:|---:|"]
-    return "\n".join(header + rows)
-
-
 def image_line(root: Path, image: str, out: Path) -> str:
     """A Markdown image for `image`, by a path relative to the report file (as CML wants)."""
     picture = (root / image).resolve()
@@ -110,13 +75,13 @@ def image_line(root: Path, image: str, out: Path) -> str:
 def build_report(root: Path, base: str, out: Path, image: str = DEFAULT_IMAGE) -> str:
     """Return the report's Markdown for the project at `root` compared with `base`."""
     check_project(root, base)
-    metrics = json.loads(_dvc("metrics", "diff", base, "--all", "--json", cwd=root) or "{}")
+    metrics = _dvc("metrics", "diff", base, "--all", "--md", cwd=root).strip()
     params = _dvc("params", "diff", base, "--md", cwd=root).strip()
     dag = _dvc("dag", "--md", cwd=root).strip()
     sections = [
         f"# Pipeline report: workspace compared with `{base}`",
         "## Metrics",
-        metrics_table(metrics, base),
+        metrics or "No metrics found in the base revision or the workspace.",
         "## Parameters that changed",
         params or "No parameter changed.",
         "## Confusion matrix (test set)",
@@ -129,7 +94,7 @@ def build_report(root: Path, base: str, out: Path, image: str = DEFAULT_IMAGE) -
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
-        prog="python -m iris_pipeline.report",
+        prog="python -m workbook.pr_report",
         description="Write a pull request's Markdown report: metrics and params diff, confusion matrix, DAG.",
     )
     parser.add_argument("--base", required=True, help="git revision to compare with (main, origin/main)")

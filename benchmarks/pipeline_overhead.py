@@ -26,7 +26,7 @@ from pathlib import Path
 import nbformat
 import yaml
 
-from iris_pipeline.workspace import Workspace, isolated_environ
+from workbook.workspace import Workspace, isolated_environ
 
 STAGES = ("data_load", "featurize", "data_split", "train", "evaluate")
 FILES = ("src", "stages", "params.yaml", "dvc.yaml", "dvc.lock", "pyproject.toml", ".dvcignore")

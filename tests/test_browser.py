@@ -37,7 +37,8 @@ from pathlib import Path
 
 import pytest
 
-REPO_ROOT = Path(__file__).resolve().parents[1]
+from conftest import REPO_ROOT
+
 LESSON = "lessons/01-introduction.ipynb"
 LAB_SCRIPT = REPO_ROOT / "tools" / "lab.sh"
 KERNEL = "mlops-course"

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-import subprocess
 import sys
 
 import nbformat
+import papermill  # noqa: F401  (imported first: papermill loads its engines while it is imported)
 from nbformat.v4 import new_code_cell, new_notebook
+from papermill_reproducible import scrub
 
-from iris_pipeline.notebook_scrub import scrub
+from conftest import run
 
 
 def test_scrub_drops_timings_ids_and_python_version():
@@ -41,10 +42,10 @@ def test_engine_runs_twice_to_identical_bytes_and_creates_the_folder(tmp_path):
     outputs = []
     out = tmp_path / "runs" / "deeper" / "out.ipynb"  # the folder does not exist yet
     for _ in range(2):
-        subprocess.run(
+        run(
             [sys.executable, "-m", "papermill", "--engine", "reproducible", "--no-progress-bar",
              "-k", "python3", str(source), str(out), "-p", "n", "21"],
-            check=True, capture_output=True, text=True,
+            tmp_path,
         )
         outputs.append(out.read_text())
     assert outputs[0] == outputs[1]

@@ -5,10 +5,11 @@ from __future__ import annotations
 import re
 import tomllib
 from importlib.metadata import version
+from pathlib import Path
 
 import yaml
 
-from iris_pipeline.workspace import REPO_ROOT
+from conftest import REPO_ROOT
 
 PIN = re.compile(r"^([A-Za-z0-9][A-Za-z0-9._-]*)==([^\s;]+)$")
 
@@ -51,8 +52,17 @@ def test_environment_yml_describes_the_same_environment():
     assert not (conda_names & pinned)
 
 
-def test_pyproject_matches_python_and_registers_the_engine():
-    project = tomllib.loads((REPO_ROOT / "pyproject.toml").read_text())["project"]
-    assert project["requires-python"] == ">=3.11,<3.12"
-    engines = project["entry-points"]["papermill.engine"]
-    assert engines == {"reproducible": "iris_pipeline.papermill_engine:ReproducibleEngine"}
+def test_pyprojects_match_python_and_the_engine_is_registered_apart_from_the_pipeline():
+    pipeline = tomllib.loads((REPO_ROOT / "pyproject.toml").read_text())["project"]
+    assert pipeline["requires-python"] == ">=3.11,<3.12"
+    assert "entry-points" not in pipeline  # the learner's package is the pipeline alone
+    engine = tomllib.loads((REPO_ROOT / "tools/papermill-reproducible/pyproject.toml").read_text())["project"]
+    assert engine["entry-points"]["papermill.engine"] == {"reproducible": "papermill_reproducible:ReproducibleEngine"}
+
+
+def test_the_engine_is_installed_as_a_copy_so_every_step_branch_finds_it():
+    # Editable, it would vanish on a step branch, which does not carry tools/.
+    import papermill  # noqa: F401  (papermill imports its engines first)
+    import papermill_reproducible
+
+    assert Path(papermill_reproducible.__file__).parent.name == "site-packages"

@@ -20,7 +20,7 @@ GRID = {"C": [0.001], "max_iter": [100], "solver": ["lbfgs"]}
 @pytest.fixture(scope="module")
 def splits():
     train_set, test_set = split_train_test(featurize(load_iris_frame()), test_size=0.2, random_state=42)
-    return features_and_target(train_set, "target"), features_and_target(test_set, "target")
+    return features_and_target(train_set), features_and_target(test_set)
 
 
 @pytest.fixture(scope="module")

@@ -4,8 +4,9 @@
   PRE_COMMIT_HOME and git config in a temporary folder) passes: ruff on code and
   notebooks, lesson outputs from one clean run, YAML/JSON parse, no file over 1 MB.
 - Every hook is local and uses the project's environment (nothing to download).
-- tools/check_notebook_outputs.py: unit tests, e.g. out-of-order execution counts fail
-  with a message naming the notebook and the cell.
+- The YAML, JSON and large-file hooks are pre-commit-hooks' commands, shown here to
+  catch what they claim; tools/check_notebook_outputs.py (the one check no tool has):
+  unit tests, e.g. out-of-order execution counts fail naming the notebook and the cell.
 - .gitattributes routes notebook diffs/merges to nbdime's git drivers.
 """
 
@@ -13,15 +14,15 @@ from __future__ import annotations
 
 import importlib.util
 import json
-import os
-import subprocess
 import sys
 from pathlib import Path
 
 import pytest
 import yaml
 
-REPO_ROOT = Path(__file__).resolve().parents[1]
+from conftest import REPO_ROOT, Repo, run
+from conftest import isolated_env as git_isolated_env
+
 CHECKER_PATH = REPO_ROOT / "tools" / "check_notebook_outputs.py"
 PRE_COMMIT_CONFIG = REPO_ROOT / ".pre-commit-config.yaml"
 BIN = Path(sys.executable).parent
@@ -38,37 +39,21 @@ checker = load_checker()
 
 
 def isolated_env(tmp_path: Path) -> dict[str, str]:
-    home = tmp_path / "home"
-    home.mkdir(exist_ok=True)
-    (home / "gitconfig").write_text("[user]\n\tname = Test\n\temail = test@example.com\n")
-    return {
-        **os.environ,
-        "PATH": f"{BIN}{os.pathsep}{os.environ.get('PATH', '')}",
-        "PRE_COMMIT_HOME": str(tmp_path / "pre-commit-home"),
-        "PRE_COMMIT_COLOR": "never",
-        "GIT_CONFIG_GLOBAL": str(home / "gitconfig"),
-        "GIT_CONFIG_NOSYSTEM": "1",
-        "GIT_TERMINAL_PROMPT": "0",
-        "NO_COLOR": "1",
-    }
-
-
-def run(cmd: list[str], cwd: Path, env: dict[str, str]) -> subprocess.CompletedProcess:
-    return subprocess.run(cmd, cwd=cwd, env=env, capture_output=True, text=True, timeout=600)
+    """Git isolated as everywhere in the tests, plus pre-commit's own cache in `tmp_path`."""
+    env = git_isolated_env(tmp_path)
+    env.update(PRE_COMMIT_HOME=str(tmp_path / "pre-commit-home"), PRE_COMMIT_COLOR="never", NO_COLOR="1")
+    return env
 
 
 # --- pre-commit on the committed repository -------------------------------------------
 
 
 def test_pre_commit_passes_on_a_fresh_clone(tmp_path: Path) -> None:
+    clone = Repo.clone_of_this_repo(tmp_path)
     env = isolated_env(tmp_path)
-    clone = tmp_path / "clone"
-    result = run(["git", "clone", "--quiet", str(REPO_ROOT), str(clone)], tmp_path, env)
-    assert result.returncode == 0, result.stderr
-    assert (clone / ".pre-commit-config.yaml").is_file(), ".pre-commit-config.yaml is not committed"
-    result = run([str(BIN / "pre-commit"), "run", "--all-files", "--show-diff-on-failure"], clone, env)
-    assert result.returncode == 0, f"pre-commit run --all-files failed:\n{result.stdout}\n{result.stderr}"
-    assert run(["git", "status", "--porcelain"], clone, env).stdout == "", "the hooks changed files"
+    assert (clone.root / ".pre-commit-config.yaml").is_file(), ".pre-commit-config.yaml is not committed"
+    run([str(BIN / "pre-commit"), "run", "--all-files", "--show-diff-on-failure"], clone.root, env)
+    assert clone.git("status", "--porcelain").stdout == "", "the hooks changed files"
 
 
 def test_hooks_are_local_and_use_the_project_environment() -> None:
@@ -172,44 +157,40 @@ def test_lesson_outputs_are_from_one_clean_run() -> None:
     assert not problems, "\n".join(problems)
 
 
-# --- yaml / json / large files, and the command line -------------------------------------
+# --- pre-commit-hooks' checks catch what the hook names claim ------------------------------
 
 
-def test_yaml_check(tmp_path: Path) -> None:
-    good = tmp_path / "good.yaml"
-    good.write_text("a: 1\n---\nb: [2, 3]\n")
-    bad = tmp_path / "bad.yaml"
-    bad.write_text("a: [1, 2\nb: 3\n")
-    assert checker.check_yaml(good) == []
-    assert "bad.yaml: invalid YAML" in checker.check_yaml(bad)[0]
+def hook_entry(hook_id: str) -> list[str]:
+    """The command a hook runs, without the `sh -c` PATH prefix."""
+    hooks = {h["id"]: h for repo in yaml.safe_load(PRE_COMMIT_CONFIG.read_text())["repos"] for h in repo["hooks"]}
+    return hooks[hook_id]["entry"].split(" -- ", 1)[1].split()
 
 
-def test_json_check(tmp_path: Path) -> None:
-    good = tmp_path / "good.json"
-    good.write_text('{"f1": 0.93}')
-    duplicate = tmp_path / "dup.json"
-    duplicate.write_text('{"f1": 0.93, "f1": 0.5}')
-    assert checker.check_json(good) == []
-    assert "duplicate keys: f1" in checker.check_json(duplicate)[0]
-
-
-def test_large_file_check(tmp_path: Path) -> None:
-    small = tmp_path / "small.bin"
-    small.write_bytes(b"x" * 1024)
-    big = tmp_path / "big.bin"
-    big.write_bytes(b"x" * (1024 * 1024 + 1))
-    assert checker.check_size(small) == []
-    assert "big.bin: 1024 KB, more than 1024 KB" in checker.check_size(big)[0]
+@pytest.mark.parametrize(
+    ("hook_id", "good", "bad", "message"),
+    [
+        ("check-yaml", "a: 1\n---\nb: [2, 3]\n", "a: [1, 2\nb: 3\n", "bad.check-yaml"),
+        ("check-json", '{"f1": 0.93}', '{"f1": 0.93, "f1": 0.5}', "Duplicate key: f1"),
+        ("large-files", "x" * 1024, "x" * (1024 * 1024 + 1), "exceeds 1024 KB"),
+    ],
+)
+def test_file_hooks_accept_good_files_and_name_bad_ones(tmp_path: Path, hook_id, good, bad, message) -> None:
+    env = isolated_env(tmp_path)
+    run(["git", "init", "-q"], tmp_path, env)  # as pre-commit runs them: in a repository
+    for name, text in (("good", good), ("bad", bad)):
+        (tmp_path / f"{name}.{hook_id}").write_text(text)
+    command = [str(BIN / hook_entry(hook_id)[0]), *hook_entry(hook_id)[1:]]
+    run([*command, f"good.{hook_id}"], tmp_path, env)
+    result = run([*command, f"bad.{hook_id}"], tmp_path, env, check=False)
+    assert result.returncode == 1
+    shown = result.stdout + result.stderr
+    assert f"bad.{hook_id}" in shown and message in shown, shown
 
 
 def test_command_line_exit_status_and_messages(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     ok = write_notebook(tmp_path / "ok.ipynb", [code_cell("x = 1", 1)])
     bad = write_notebook(tmp_path / "bad.ipynb", [code_cell("x = 1", 2)])
-    assert checker.main(["notebooks", str(ok)]) == 0
-    assert checker.main(["notebooks", str(ok), str(bad)]) == 1
+    assert checker.main([str(ok)]) == 0
+    assert checker.main([str(ok), str(bad)]) == 1
     out = capsys.readouterr().out
     assert "bad.ipynb: cell 2 (id c2): execution_count 2, expected 1" in out and "ok.ipynb" not in out
-    big = tmp_path / "big.bin"
-    big.write_bytes(b"x" * 3000)
-    assert checker.main(["large-files", "--max-kb", "2", str(big)]) == 1
-    assert checker.main(["large-files", str(big)]) == 0

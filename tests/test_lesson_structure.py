@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from iris_pipeline.workspace import REPO_ROOT
+from conftest import REPO_ROOT
 
 LESSONS = sorted((REPO_ROOT / "lessons").glob("[0-9][0-9]-*.ipynb"))
 BRANCHES = {

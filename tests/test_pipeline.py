@@ -4,14 +4,13 @@ from __future__ import annotations
 
 import json
 import os
-import subprocess
 import sys
 
 import pandas as pd
 import pytest
 import yaml
 
-from iris_pipeline.workspace import REPO_ROOT
+from conftest import REPO_ROOT, Repo, run
 
 pytestmark = pytest.mark.slow
 
@@ -51,9 +50,7 @@ def test_repro_builds_every_output_deterministically_and_reruns_only_what_change
     assert (root / "dvc.lock").read_text() == committed_lock
 
     # Change one param that only `train` reads: the first three stages are skipped.
-    params = yaml.safe_load((root / "params.yaml").read_text())
-    params["train"]["estimators"]["logreg"]["param_grid"]["C"] = [0.1]
-    (root / "params.yaml").write_text(yaml.safe_dump(params, sort_keys=False))
+    set_param(project, "train.estimators.logreg.param_grid.C", [0.1])
     out = project.dvc("repro").stdout
     for stage in ("data_load", "featurize", "data_split"):
         assert f"Stage '{stage}' didn't change, skipping" in out
@@ -64,9 +61,21 @@ def test_repro_builds_every_output_deterministically_and_reruns_only_what_change
     assert f1["old"] == 0.930556 and f1["new"] != f1["old"]
 
 
+def set_param(project: Repo, dotted: str, value) -> None:
+    """Set one key of the copy's params.yaml (by key, never by matching the old text)."""
+    path = project.root / "params.yaml"
+    params = yaml.safe_load(path.read_text())
+    *parents, leaf = dotted.split(".")
+    node = params
+    for part in parents:
+        node = node[part]
+    assert node[leaf] != value, f"{dotted} is {value!r} already: the test would show nothing"
+    node[leaf] = value
+    path.write_text(yaml.safe_dump(params, sort_keys=False))
+
+
 def test_bad_param_stops_the_first_stage_with_a_clear_message(project):
-    text = (project.root / "params.yaml").read_text().replace("test_size: 0.2", "test_size: 1.5")
-    (project.root / "params.yaml").write_text(text)
+    set_param(project, "data_split.test_size", 1.5)
     result = project.dvc("repro", check=False)
     assert result.returncode != 0
     output = result.stdout + result.stderr
@@ -78,10 +87,9 @@ def test_bad_param_stops_the_first_stage_with_a_clear_message(project):
 
 
 def test_stage_with_missing_input_names_the_file_and_its_producer(project):
-    result = subprocess.run(
-        [sys.executable, "-m", "papermill", "--engine", "reproducible", "--no-progress-bar",
-         "stages/featurize.ipynb", "reports/runs/featurize.ipynb"],
-        cwd=project.root, env=project.env, capture_output=True, text=True,
+    result = project.run(
+        sys.executable, "-m", "papermill", "--engine", "reproducible", "--no-progress-bar",
+        "stages/featurize.ipynb", "reports/runs/featurize.ipynb", check=False,
     )
     assert result.returncode != 0
     assert (
@@ -91,19 +99,39 @@ def test_stage_with_missing_input_names_the_file_and_its_producer(project):
     assert not (project.root / "data/processed/featured_iris.csv").exists()
 
 
-def test_fresh_clone_repro_leaves_git_status_clean(tmp_path, project):
-    clone = tmp_path / "clone"
-    subprocess.run(["git", "clone", "-q", str(REPO_ROOT), str(clone)], check=True, env=project.env)
-    dirty_before = subprocess.run(
-        ["git", "status", "--porcelain"], cwd=REPO_ROOT, capture_output=True, text=True
-    ).stdout
+def test_fresh_clone_repro_leaves_git_status_clean(tmp_path):
+    dirty_before = run(["git", "status", "--porcelain"], REPO_ROOT).stdout
     if dirty_before.strip() and not os.environ.get("CI"):
         pytest.skip("the checkout has uncommitted changes; this test checks the committed state")
-    result = subprocess.run(
-        ["dvc", "repro"], cwd=clone, env=project.env, capture_output=True, text=True
-    )
-    assert result.returncode == 0, result.stderr
-    status = subprocess.run(
-        ["git", "status", "--porcelain"], cwd=clone, capture_output=True, text=True
-    ).stdout
+    clone = Repo.clone_of_this_repo(tmp_path)
+    clone.dvc("repro")
+    status = clone.git("status", "--porcelain").stdout
     assert status == "", f"dvc repro in a fresh clone changed tracked files:\n{status}"
+
+
+def package_changed_in(project: Repo) -> dict[str, str]:
+    """`dvc status` of the package dependency, by stage (data is not built here, so other deps differ)."""
+    status = json.loads(project.dvc("status", "--json").stdout)
+    return {
+        stage: change["changed deps"]["src/iris_pipeline"]
+        for stage, changes in status.items()
+        for change in changes
+        if isinstance(change, dict) and "src/iris_pipeline" in change.get("changed deps", {})
+    }
+
+
+def test_a_change_to_any_module_of_the_package_reruns_every_stage(project):
+    """Stages depend on src/iris_pipeline as one folder: no module list to keep by hand."""
+    assert package_changed_in(project) == {}  # the committed dvc.lock matches the committed code
+    modules = sorted((project.root / "src/iris_pipeline").glob("*.py"))
+    assert {m.name for m in modules} >= {"logs.py", "config.py", "io.py", "plots.py"}
+    for module in modules:
+        original = module.read_text()
+        module.write_text(original + "# changed\n")
+        assert package_changed_in(project) == dict.fromkeys(STAGES, "modified"), module.name
+        module.write_text(original)
+    # Python's caches are no change (.dvcignore): importing the package reruns nothing.
+    cache = project.root / "src/iris_pipeline/__pycache__"
+    cache.mkdir()
+    (cache / "config.cpython-311.pyc").write_bytes(b"\0")
+    assert package_changed_in(project) == {}

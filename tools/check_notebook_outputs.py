@@ -1,20 +1,15 @@
-"""Repository hygiene checks run by pre-commit (.pre-commit-config.yaml); no downloads.
+"""A lesson's stored outputs come from one clean top-to-bottom run: a pre-commit hook.
 
-    python tools/check_notebook_outputs.py notebooks lessons/*.ipynb
-    python tools/check_notebook_outputs.py yaml params.yaml dvc.yaml dvc.lock
-    python tools/check_notebook_outputs.py json reports/metrics.json
-    python tools/check_notebook_outputs.py large-files --max-kb 1024 FILE...
+    python tools/check_notebook_outputs.py lessons/*.ipynb
 
-`notebooks`: a lesson's stored outputs must come from one clean top-to-bottom run
-(what `make lessons` does). Either the notebook has no outputs at all (never run), or:
+The YAML, JSON and large-file hooks of .pre-commit-config.yaml are pre-commit-hooks'
+own; no tool checks this one, so it is ours. What `make lessons` stores passes: either
+the notebook has no outputs at all (never run), or:
 - its non-empty code cells have execution counts 1, 2, ..., n in order (a cell run
   twice, out of order, or skipped breaks the sequence);
 - no error output, except in a cell tagged `raises-exception` (a lesson may show an
   error on purpose; nbval and the lesson runner let such a cell fail).
 Cells are numbered as JupyterLab's status bar does ("Cell 4/25"): from 1, all cells.
-
-`yaml` / `json`: the files parse (YAML: every document; JSON: no duplicate keys).
-`large-files`: no file above --max-kb (default 1024): data and models belong in DVC.
 
 Each problem is printed as one line naming the file (and the cell); exit status 1 if any.
 """
@@ -24,11 +19,9 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from collections.abc import Callable, Iterable
 from pathlib import Path
 
 RAISES_TAG = "raises-exception"
-DEFAULT_MAX_KB = 1024
 
 
 def _source(cell: dict) -> str:
@@ -77,69 +70,13 @@ def check_notebook(path: Path) -> list[str]:
     return problems
 
 
-def check_yaml(path: Path) -> list[str]:
-    import yaml
-
-    try:
-        with path.open(encoding="utf-8") as stream:
-            for _ in yaml.safe_load_all(stream):
-                pass
-    except (OSError, UnicodeDecodeError, yaml.YAMLError) as error:
-        return [f"{path}: invalid YAML: {error}"]
-    return []
-
-
-def _no_duplicate_keys(pairs: list[tuple[str, object]]) -> dict:
-    keys = [key for key, _ in pairs]
-    duplicates = sorted({key for key in keys if keys.count(key) > 1})
-    if duplicates:
-        raise ValueError(f"duplicate keys: {', '.join(duplicates)}")
-    return dict(pairs)
-
-
-def check_json(path: Path) -> list[str]:
-    try:
-        json.loads(path.read_text(encoding="utf-8"), object_pairs_hook=_no_duplicate_keys)
-    except (OSError, UnicodeDecodeError, ValueError) as error:
-        return [f"{path}: invalid JSON: {error}"]
-    return []
-
-
-def check_size(path: Path, max_kb: int = DEFAULT_MAX_KB) -> list[str]:
-    size_kb = path.stat().st_size / 1024
-    if size_kb > max_kb:
-        return [f"{path}: {size_kb:.0f} KB, more than {max_kb} KB: track large files with DVC, not git"]
-    return []
-
-
-def run(check: Callable[[Path], list[str]], paths: Iterable[str]) -> int:
-    problems = [problem for name in paths for problem in check(Path(name))]
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("notebooks", nargs="*", type=Path)
+    problems = [problem for path in parser.parse_args(argv).notebooks for problem in check_notebook(path)]
     for problem in problems:
         print(problem)
     return 1 if problems else 0
-
-
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    sub = parser.add_subparsers(dest="command", required=True)
-    for name, help_text in [
-        ("notebooks", "stored outputs come from one clean top-to-bottom run"),
-        ("yaml", "files parse as YAML"),
-        ("json", "files parse as JSON, no duplicate keys"),
-        ("large-files", "no file above --max-kb"),
-    ]:
-        command = sub.add_parser(name, help=help_text)
-        command.add_argument("files", nargs="*")
-        if name == "large-files":
-            command.add_argument("--max-kb", type=int, default=DEFAULT_MAX_KB)
-    args = parser.parse_args(argv)
-    checks: dict[str, Callable[[Path], list[str]]] = {
-        "notebooks": check_notebook,
-        "yaml": check_yaml,
-        "json": check_json,
-        "large-files": lambda path: check_size(path, getattr(args, "max_kb", DEFAULT_MAX_KB)),
-    }
-    return run(checks[args.command], args.files)
 
 
 if __name__ == "__main__":

@@ -3,26 +3,34 @@
 PYTHON ?= python3.11
 VENV := .venv
 BIN := $(VENV)/bin
-STAMP := $(VENV)/.installed
 KERNEL := mlops-course
+ENGINE := tools/papermill-reproducible
+UV_VERSION := 0.13.9
+# What the environment is made from. The stamp is named by a hash of their content, not
+# dated by their timestamps, so switching git branches back and forth (which touches
+# files) reinstalls nothing; changing a pin does.
+SETUP_INPUTS := requirements.txt pyproject.toml tools/pyproject.toml $(ENGINE)/pyproject.toml $(ENGINE)/papermill_reproducible.py
+STAMP := $(VENV)/.installed-$(shell cat $(SETUP_INPUTS) Makefile 2>/dev/null | sha256sum | cut -c1-16)
+UV := $(BIN)/uv pip install --python $(BIN)/python
 export PATH := $(CURDIR)/$(BIN):$(PATH)
 
 .PHONY: setup repro test test-lessons lint lessons lab steps bench freeze clean-workspace
 
 setup: $(STAMP)  ## create .venv with the pinned packages, the package and the Jupyter kernel
 
-ENGINE := tools/papermill-reproducible
-
-$(STAMP): requirements.txt pyproject.toml tools/pyproject.toml $(ENGINE)/pyproject.toml $(ENGINE)/papermill_reproducible.py
-	@echo "==> [setup 1/4] virtual environment in $(VENV) ($(PYTHON))"
+# uv installs the same pins as pip would, several times faster; pip (which every Python
+# has) installs uv itself, so nothing else needs to be there first.
+$(STAMP):
+	@echo "==> [setup 1/4] virtual environment in $(VENV) ($(PYTHON)) with uv $(UV_VERSION)"
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	@echo "==> [setup 2/4] pinned packages from requirements.txt (a few minutes the first time)"
-	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet --progress-bar on -r requirements.txt
+	@$(BIN)/uv --version 2>/dev/null | grep -q "^uv $(UV_VERSION)" || $(BIN)/python -m pip install --quiet --disable-pip-version-check uv==$(UV_VERSION)
+	@echo "==> [setup 2/4] pinned packages from requirements.txt"
+	$(UV) -r requirements.txt
 	@echo "==> [setup 3/4] the iris_pipeline package and the course's tools (editable), the papermill engine"
-	$(BIN)/python -m pip install --quiet --no-deps -e . -e tools ./$(ENGINE)
+	$(UV) --quiet --no-deps --reinstall-package papermill-reproducible -e . -e tools ./$(ENGINE)
 	@echo "==> [setup 4/4] Jupyter kernel '$(KERNEL)' inside $(VENV)"
 	$(BIN)/python -m ipykernel install --sys-prefix --name $(KERNEL) --display-name "Python 3 ($(KERNEL))"
+	@rm -f $(VENV)/.installed*
 	@touch $(STAMP)
 
 repro: setup  ## run the pipeline (the project's main job)
@@ -38,7 +46,7 @@ bench: setup  ## time papermill stages against plain Python (see benchmarks/READ
 	python benchmarks/pipeline_overhead.py
 
 freeze: setup  ## rewrite requirements.txt from the environment, keeping its header
-	{ sed -n '/^#/p;/^$$/q' requirements.txt; $(BIN)/python -m pip freeze --exclude-editable | grep -iv '^\(iris-pipeline\|papermill-reproducible\)'; } > requirements.txt.new
+	{ sed -n '/^#/p;/^$$/q' requirements.txt; $(BIN)/python -m pip freeze --exclude-editable | grep -iv '^\(iris-pipeline\|papermill-reproducible\|uv\)=='; } > requirements.txt.new
 	mv requirements.txt.new requirements.txt
 
 lessons: setup  ## rerun every lesson (or LESSONS="lessons/03-*.ipynb") and store its outputs

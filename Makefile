@@ -36,8 +36,11 @@ $(STAMP):
 repro: setup  ## run the pipeline (the project's main job)
 	dvc repro
 
+# Both cores: pytest-xdist, one test file (so one lesson's cells) per worker at a time.
+PYTEST_PARALLEL := -n 2 --dist loadfile
+
 test: setup  ## run the whole test suite (what CI runs)
-	python -m pytest
+	python -m pytest $(PYTEST_PARALLEL)
 
 lint: setup  ## ruff on code and notebooks
 	ruff check .
@@ -53,7 +56,7 @@ lessons: setup  ## rerun every lesson (or LESSONS="lessons/03-*.ipynb") and stor
 	python -m workbook.run_lessons $(LESSONS)
 
 test-lessons: setup  ## check the lessons' stored outputs with nbval (strict)
-	python -m pytest lessons
+	python -m pytest $(PYTEST_PARALLEL) lessons
 
 lab: setup  ## JupyterLab at the repository root; lessons open with the mlops-course kernel
 	tools/lab.sh

@@ -45,7 +45,7 @@ test: setup  ## run the whole test suite (what CI runs)
 lint: setup  ## ruff on code and notebooks
 	ruff check .
 
-bench: setup  ## time papermill stages against plain Python (see benchmarks/README.md)
+bench: setup  ## time the papermill pipeline against the same stages as plain Python (benchmarks/pipeline_overhead.py)
 	python benchmarks/pipeline_overhead.py
 
 freeze: setup  ## rewrite requirements.txt from the environment, keeping its header

@@ -1,70 +1,39 @@
 """Run the five stage notebooks in pipeline order with papermill (step 4).
 
-    python run_pipeline.py
+    python run_pipeline.py                  # with params.yaml
+    python run_pipeline.py my-params.yaml   # with another params file
 
-Each stage gets its values from params.yaml, the same values dvc.yaml passes from
-step 5 on, and its executed copy is saved as reports/runs/<stage>.ipynb: open it to
-see what the stage did. This script reruns every stage every time; step 5 hands the
-job to DVC, which reruns only the stages whose code, data or params changed.
+Every stage reads the values it uses from the params file itself (`load_params`):
+papermill passes it only which file, its one parameter `params_file`. The file is
+checked as a whole before the first stage starts. Each stage's executed copy is
+saved as reports/runs/<stage>.ipynb: open it to see what the stage did. This script
+reruns every stage every time; step 5 hands the job to DVC, which reruns only the
+stages whose code, data or params changed.
 """
 
 from __future__ import annotations
 
+import argparse
+
 import papermill
 
-from iris_pipeline.config import load_params
+from iris_pipeline.config import ConfigError, load_params
+
+STAGES = ("data_load", "featurize", "data_split", "train", "evaluate")
 
 
-def stage_parameters(params_file: str = "params.yaml") -> dict[str, dict]:
-    """The papermill parameters of each stage, in the order the stages run."""
-    p = load_params(params_file)
-    common = {"params_file": params_file, "log_level": p.base.log_level}
-    return {
-        "data_load": {**common, "dataset_csv": p.data_load.dataset_csv},
-        "featurize": {
-            **common,
-            "dataset_csv": p.data_load.dataset_csv,
-            "features_path": p.featurize.features_path,
-            "target_column": p.featurize.target_column,
-        },
-        "data_split": {
-            **common,
-            "random_state": p.base.random_state,
-            "features_path": p.featurize.features_path,
-            "test_size": p.data_split.test_size,
-            "trainset_path": p.data_split.trainset_path,
-            "testset_path": p.data_split.testset_path,
-        },
-        "train": {
-            **common,
-            "random_state": p.base.random_state,
-            "target_column": p.featurize.target_column,
-            "trainset_path": p.data_split.trainset_path,
-            "estimator_name": p.train.estimator_name,
-            "cv": p.train.cv,
-            "model_path": p.train.model_path,
-        },
-        "evaluate": {
-            **common,
-            "target_column": p.featurize.target_column,
-            "testset_path": p.data_split.testset_path,
-            "model_path": p.train.model_path,
-            "reports_dir": p.evaluate.reports_dir,
-            "metrics_file": p.evaluate.metrics_file,
-            "confusion_matrix_data": p.evaluate.confusion_matrix_data,
-            "confusion_matrix_image": p.evaluate.confusion_matrix_image,
-        },
-    }
-
-
-def main() -> None:
-    for stage, parameters in stage_parameters().items():
+def main(params_file: str = "params.yaml") -> None:
+    try:
+        load_params(params_file)  # a wrong value stops here, with one line, before any stage runs
+    except ConfigError as err:
+        raise SystemExit(f"error: {err}") from None
+    for stage in STAGES:
         print(f"==> {stage}", flush=True)
-        # <solution> execute stages/<stage>.ipynb with papermill (engine reproducible) into reports/runs/
+        # <solution> run stages/<stage>.ipynb with papermill (engine reproducible) into reports/runs/, with params_file
         papermill.execute_notebook(
             f"stages/{stage}.ipynb",
             f"reports/runs/{stage}.ipynb",
-            parameters=parameters,
+            parameters={"params_file": params_file},
             engine_name="reproducible",
             progress_bar=False,
         )
@@ -73,4 +42,6 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    main()
+    parser = argparse.ArgumentParser(description="Run the five pipeline stages in order with papermill.")
+    parser.add_argument("params_file", nargs="?", default="params.yaml", help="default: params.yaml")
+    main(parser.parse_args().params_file)

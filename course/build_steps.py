@@ -47,6 +47,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import nbformat
+import yaml
+
 MANIFEST = "course/steps.yaml"
 SOLUTION_SUFFIX = "_SOLUTION"
 TODO_PREFIX = "# TODO (exercise): "
@@ -199,8 +202,6 @@ def yaml_block(lines: list[str], dotted: str, where: str) -> tuple[int, int]:
 
 
 def _yaml_value(text: str, dotted: str) -> Any:
-    import yaml
-
     node: Any = yaml.safe_load(text)
     for key in dotted.split("."):
         if not isinstance(node, dict) or key not in node:
@@ -324,8 +325,6 @@ def split_markers(text: str, where: str) -> tuple[str, str, int]:
 
 def split_notebook_markers(data: bytes, where: str) -> tuple[bytes, bytes, int]:
     """`split_markers` applied to each code cell of a notebook; outputs are cleared."""
-    import nbformat
-
     solution = nbformat.reads(data.decode("utf-8"), as_version=4)
     exercise = nbformat.reads(data.decode("utf-8"), as_version=4)
     regions = 0
@@ -408,8 +407,6 @@ def _text(data: bytes, where: str) -> str:
 
 
 def load_manifest(source: Source) -> list[dict]:
-    import yaml
-
     if not source.has(MANIFEST):
         raise StepsError(
             f"{MANIFEST} is not in commit {source.commit[:12]}: build the steps from the course's main "
@@ -462,15 +459,25 @@ def _file_entries(source: Source, dest: str, spec: Any, where: str) -> dict[str,
 
 
 def _imported_modules(code: str, package: str) -> set[str]:
-    """Names of the `package` submodules that Python code imports."""
+    """Names of the `package` submodules that a module of that package imports.
+
+    Every import statement counts, at the top of the module or inside a function:
+    `import package.mod`, `from package.mod import x`, `from package import mod`, and
+    the relative forms `from .mod import x` and `from . import mod`.
+    """
     names: set[str] = set()
     for node in ast.walk(ast.parse(code)):
         if isinstance(node, ast.Import):
             names |= {a.name.split(".")[1] for a in node.names if a.name.startswith(package + ".")}
-        elif isinstance(node, ast.ImportFrom) and node.module:
-            if node.module.startswith(package + "."):
-                names.add(node.module.split(".")[1])
-            elif node.module == package:
+        elif isinstance(node, ast.ImportFrom):
+            module = node.module or ""
+            if node.level == 1:  # relative to the package itself
+                module = f"{package}.{module}" if module else package
+            elif node.level > 1:
+                continue  # above the package: not one of its modules
+            if module.startswith(package + "."):
+                names.add(module.split(".")[1])
+            elif module == package:
                 names |= {a.name for a in node.names}
     return names
 

@@ -1,0 +1,98 @@
+"""DVC's plots inside a notebook, offline: `dvc plots show/diff --json` as display bundles.
+
+`dvc plots show --json` (and `dvc plots diff --json`) prints every plot as data: a
+Vega-Lite spec with its rows inline (`"type": "vega"`), or the path of a picture DVC
+copied out of each revision (`"type": "image"`). What the tools lack in between:
+
+- DVC renders these only as an HTML page that loads Vega from a CDN (blank offline);
+- JupyterLab renders Vega-Lite offline, but only from a display bundle under the mimetype
+  of the spec's version (`application/vnd.vegalite.v5+json`), which nothing builds from
+  DVC's output; and GitHub's notebook view, like any reader without a Vega renderer,
+  shows nothing for that mimetype.
+
+So this module turns each plot into one bundle: DVC's spec, unchanged, under its
+mimetype, plus a PNG of the same spec drawn by vl-convert (same bytes on every run) in
+the same bundle; an image plot becomes its picture. It fails, rather than showing
+nothing, when DVC reports errors or a plot is missing.
+"""
+
+from __future__ import annotations
+
+import base64
+import re
+from pathlib import Path
+from typing import Any
+
+import vl_convert
+from IPython.display import display
+
+# The Vega-Lite versions JupyterLab 4's built-in renderer (@jupyterlab/vega5-extension) takes.
+JUPYTERLAB_VEGALITE = ("3", "4", "5")
+IMAGE_MIMETYPES = {".png": "image/png", ".jpg": "image/jpeg", ".jpeg": "image/jpeg", ".svg": "image/svg+xml"}
+
+
+def vegalite_major(spec: dict[str, Any]) -> str:
+    """The Vega-Lite major version a spec's `$schema` names ("5" for .../vega-lite/v5.json)."""
+    schema = spec.get("$schema", "")
+    match = re.search(r"/vega-lite/v(\d+)(?:\.[\d.]+)?\.json$", schema)
+    if not match or match.group(1) not in JUPYTERLAB_VEGALITE:
+        raise ValueError(
+            f"$schema {schema!r}: expected a Vega-Lite v{'/v'.join(JUPYTERLAB_VEGALITE)} spec (what JupyterLab renders)"
+        )
+    return match.group(1)
+
+
+def vega_bundle(spec: dict[str, Any], label: str) -> dict[str, Any]:
+    """A Vega-Lite spec for JupyterLab, with a PNG of it for every other reader."""
+    major = vegalite_major(spec)
+    # The newest vl-convert library of the spec's major version; no network access.
+    version = max(
+        (v for v in vl_convert.get_vegalite_versions() if v.split(".")[0] == major),
+        key=lambda v: tuple(map(int, v.split("."))),
+    )
+    png = vl_convert.vegalite_to_png(spec, vl_version=version, allowed_base_urls=[])
+    return {
+        f"application/vnd.vegalite.v{major}+json": spec,
+        "image/png": base64.b64encode(png).decode("ascii"),
+        "text/plain": f"<Vega-Lite plot: {label}>",
+    }
+
+
+def image_bundle(path: str | Path, label: str) -> dict[str, Any]:
+    """A picture file as a display bundle."""
+    path = Path(path)
+    mimetype = IMAGE_MIMETYPES.get(path.suffix.lower())
+    if mimetype is None:
+        raise ValueError(f"{path}: expected one of {', '.join(IMAGE_MIMETYPES)} for an image plot")
+    data = path.read_bytes()
+    encoded = data.decode("utf-8") if mimetype == "image/svg+xml" else base64.b64encode(data).decode("ascii")
+    return {mimetype: encoded, "text/plain": f"<image plot: {label}>"}
+
+
+def plot_bundles(payload: dict[str, Any], plot_id: str) -> list[dict[str, Any]]:
+    """One display bundle per entry DVC gives for `plot_id`, in DVC's order."""
+    if payload.get("errors"):
+        raise RuntimeError(f"DVC reported errors for its plots: {payload['errors']}")
+    plots = payload.get("data", {})
+    if not plots.get(plot_id):
+        raise KeyError(f"no plot {plot_id!r} in DVC's output; it has: {', '.join(plots) or 'none'}")
+    bundles = []
+    for entry in plots[plot_id]:
+        label = f"{plot_id} ({', '.join(entry['revisions'])})"
+        if entry["type"] == "vega":
+            bundles.append(vega_bundle(entry["content"], label))
+        elif entry["type"] == "image":
+            bundles.append(image_bundle(entry["url"], label))
+        else:
+            raise ValueError(f"{plot_id}: plot type {entry['type']!r}, expected 'vega' or 'image'")
+    return bundles
+
+
+def show(payload: dict[str, Any], *plot_ids: str) -> None:
+    """Display the named plots (all of them if none is named) of DVC's `--json` output."""
+    plot_ids = plot_ids or tuple(payload.get("data", {}))
+    if not plot_ids:
+        raise KeyError(f"DVC's output holds no plots: {payload}")
+    for plot_id in plot_ids:
+        for bundle in plot_bundles(payload, plot_id):
+            display(bundle, raw=True)

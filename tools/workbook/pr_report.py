@@ -3,7 +3,8 @@
 `python -m workbook.pr_report --base main --out report.md`, run from the root of a
 DVC project after `dvc repro`, writes:
 - the metrics diff and the params diff against the base revision, as the Markdown
-  tables `dvc metrics diff --md` and `dvc params diff --md` print;
+  tables `dvc metrics diff --all --md` and `dvc params diff --md` print (with DVC's
+  rounding: 5 decimals), plus any warning DVC gave about metrics it could not read;
 - the confusion matrix picture, referenced by a path relative to the report, so
   `cml comment create report.md` uploads it with the comment;
 - the pipeline's DAG as a mermaid block (GitHub draws it).
@@ -26,18 +27,24 @@ class ReportError(Exception):
     """Something the report needs is missing; the message says what."""
 
 
-def _run(cmd: list[str], cwd: Path) -> str:
-    """Run a command and return its stdout; a failure becomes a ReportError naming the command."""
+def _run(cmd: list[str], cwd: Path) -> subprocess.CompletedProcess:
+    """Run a command, capturing its output; a failure becomes a ReportError naming the command."""
     result = subprocess.run(cmd, cwd=cwd, capture_output=True, text=True)
     if result.returncode != 0:
         shown = " ".join(cmd[2:] if cmd[:3] == [sys.executable, "-m", "dvc"] else cmd)
         raise ReportError(f"`{shown}` failed in {cwd} (exit {result.returncode}):\n{result.stderr.strip()}")
-    return result.stdout
+    return result
 
 
-def _dvc(*args: str, cwd: Path) -> str:
+def _dvc(*args: str, cwd: Path) -> subprocess.CompletedProcess:
     # This interpreter's DVC, so the report works even when the venv is not on PATH.
     return _run([sys.executable, "-m", "dvc", *args], cwd)
+
+
+def table_or(markdown: str, empty: str) -> str:
+    """DVC's Markdown table, or `empty` when it has no rows (DVC then prints a bare header)."""
+    rows = [line for line in markdown.splitlines() if line.startswith("|")]
+    return markdown.strip() if len(rows) > 2 else empty
 
 
 def check_project(root: Path, base: str) -> None:
@@ -75,15 +82,20 @@ def image_line(root: Path, image: str, out: Path) -> str:
 def build_report(root: Path, base: str, out: Path, image: str = DEFAULT_IMAGE) -> str:
     """Return the report's Markdown for the project at `root` compared with `base`."""
     check_project(root, base)
-    metrics = _dvc("metrics", "diff", base, "--all", "--md", cwd=root).strip()
-    params = _dvc("params", "diff", base, "--md", cwd=root).strip()
-    dag = _dvc("dag", "--md", cwd=root).strip()
+    metrics = _dvc("metrics", "diff", base, "--all", "--md", cwd=root)
+    params = _dvc("params", "diff", base, "--md", cwd=root).stdout
+    dag = _dvc("dag", "--md", cwd=root).stdout.strip()
+    metrics_section = [table_or(metrics.stdout, "No metrics found in the base revision or the workspace.")]
+    if metrics.stderr.strip():
+        # e.g. "DVC failed to load some metrics for following revisions: 'main'": the base
+        # has no committed metrics file, so there is nothing to compare with.
+        metrics_section.append("> " + " ".join(metrics.stderr.split()))
     sections = [
         f"# Pipeline report: workspace compared with `{base}`",
         "## Metrics",
-        metrics or "No metrics found in the base revision or the workspace.",
+        *metrics_section,
         "## Parameters that changed",
-        params or "No parameter changed.",
+        table_or(params, "No parameter changed."),
         "## Confusion matrix (test set)",
         image_line(root, image, out),
         "## Pipeline",

@@ -31,7 +31,8 @@ def test_repro_builds_every_output_deterministically_and_reruns_only_what_change
     confusion = pd.read_csv(root / "reports/confusion_matrix_data.csv")
     assert list(confusion.columns) == ["y_true", "predicted"] and len(confusion) == 30
     assert (root / "reports/confusion_matrix.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
-    for stage in STAGES:  # each executed notebook is a run log without timestamps
+    assert (root / "reports/runs/check_params.txt").read_text() == "params.yaml: ok\n"
+    for stage in STAGES[1:]:  # each executed notebook is a run log without timestamps
         log = (root / f"reports/runs/{stage}.ipynb").read_text()
         assert '"start_time"' not in log and '"duration"' not in log
 
@@ -47,12 +48,13 @@ def test_repro_builds_every_output_deterministically_and_reruns_only_what_change
     project.dvc("repro", "--force")
     assert (root / "dvc.lock").read_text() == committed_lock
 
-    # Change one param that only `train` reads: the first three stages are skipped.
+    # Change one param that only `train` reads: the check reruns (the file changed), the
+    # three stages after it are skipped.
     set_param(root / "params.yaml", "train.estimators.logreg.param_grid.C", [0.1])
     out = project.dvc("repro").stdout
     for stage in ("data_load", "featurize", "data_split"):
         assert f"Stage '{stage}' didn't change, skipping" in out
-    for stage in ("train", "evaluate"):
+    for stage in ("check_params", "train", "evaluate"):
         assert f"Running stage '{stage}'" in out
     diff = json.loads(project.dvc("metrics", "diff", "--json").stdout)
     f1 = diff["reports/metrics.json"]["f1"]

@@ -10,10 +10,11 @@ import subprocess
 from pathlib import Path
 
 import pytest
+import yaml
 
 from workbook.workspace import REPO_ROOT, Workspace, isolated_environ
 
-__all__ = ["REPO_ROOT", "Repo", "isolated_env", "run"]
+__all__ = ["REPO_ROOT", "Repo", "isolated_env", "run", "set_param"]
 
 # The committed files a pipeline copy needs (no data, models or executed notebooks).
 PIPELINE_FILES = (
@@ -33,6 +34,18 @@ def run(
             f"--- stdout\n{result.stdout}\n--- stderr\n{result.stderr}"
         )
     return result
+
+
+def set_param(path: Path, dotted: str, value) -> None:
+    """Set one key of a params file, by key (never by matching the old text); it must change."""
+    params = yaml.safe_load(path.read_text())
+    *parents, leaf = dotted.split(".")
+    node = params
+    for part in parents:
+        node = node[part]
+    assert node.get(leaf) != value, f"{dotted} is {value!r} already: the change would show nothing"
+    node[leaf] = value
+    path.write_text(yaml.safe_dump(params, sort_keys=False))
 
 
 def isolated_env(tmp_path: Path) -> dict[str, str]:

@@ -9,8 +9,9 @@ from pathlib import Path
 import pytest
 import yaml
 
-from conftest import REPO_ROOT, run
-from iris_pipeline.config import ConfigError, load_params, parse_params
+from conftest import REPO_ROOT, run, set_param
+from iris_pipeline.config import ConfigError, check_against_data, load_params, parse_params
+from iris_pipeline.dataset import load_iris_frame
 
 PARAMS = REPO_ROOT / "params.yaml"
 
@@ -131,3 +132,27 @@ def test_command_line_check_exits_non_zero_with_message(tmp_path, raw):
     assert bad.returncode == 1
     assert "data_split.test_size = 1.5 (float)" in bad.stderr
     run([sys.executable, "-m", "iris_pipeline.config", str(PARAMS)], tmp_path)
+
+
+def test_the_project_params_fit_the_data_and_scikit_learn():
+    check_against_data(load_params(PARAMS), load_iris_frame())
+
+
+@pytest.mark.parametrize(
+    ("key", "value", "expected"),
+    [
+        ("train.cv", 40, "train.cv = 40 (int): expected at most 39 folds: the smallest class has 39 of the 120"),
+        ("data_split.test_size", 0.999, "data_split.test_size = 0.999 (float): expected a share that leaves rows"),
+        ("train.estimators.svm.param_grid.kernel", ["cubic"], "train.estimators.svm.param_grid.kernel = 'cubic' (str): "
+         "expected a value SVC accepts (The 'kernel' parameter of SVC must be a str among"),
+        ("train.estimators.knn.param_grid.k", [3], "train.estimators.knn.param_grid.k is not a parameter of "
+         "KNeighborsClassifier: expected one of algorithm, leaf_size, metric"),
+    ],
+)
+def test_values_the_data_or_scikit_learn_refuse_name_their_key(tmp_path, key, value, expected):
+    path = tmp_path / "params.yaml"
+    path.write_text(PARAMS.read_text())
+    set_param(path, key, value)
+    with pytest.raises(ConfigError) as info:
+        check_against_data(load_params(path), load_iris_frame(), source="params.yaml")
+    assert str(info.value).startswith(f"params.yaml: {expected}")

@@ -7,9 +7,15 @@ import json
 import pandas as pd
 import pytest
 
-from iris_pipeline.dataset import FEATURE_COLUMNS, features_and_target, load_iris_frame, split_train_test
+from iris_pipeline.dataset import (
+    FEATURE_COLUMNS,
+    RAW_SCHEMA,
+    features_and_target,
+    load_iris_frame,
+    split_train_test,
+)
 from iris_pipeline.evaluate import CLASS_NAMES, confusion_frame, confusion_matrix, evaluate
-from iris_pipeline.features import featurize
+from iris_pipeline.features import FEATURES_SCHEMA, featurize
 from iris_pipeline.io import InputError, atomic_path, load_model, read_csv, save_model, write_csv, write_json
 from iris_pipeline.plots import plot_confusion_matrix
 from iris_pipeline.train import make_estimator, train
@@ -104,24 +110,46 @@ def test_plot_confusion_matrix_draws_every_count(model, splits):
 
 def test_read_csv_names_the_missing_file_and_its_stage(tmp_path):
     with pytest.raises(InputError) as info:
-        read_csv(tmp_path / "train.csv", produced_by="data_split")
+        read_csv(tmp_path / "train.csv", produced_by="data_split", schema=FEATURES_SCHEMA)
     assert str(info.value) == (
         f"{tmp_path / 'train.csv'}: no such file: expected the output of the `data_split` stage "
         "(run `dvc repro data_split` first)"
     )
 
 
-def test_read_csv_names_a_missing_column(tmp_path):
-    path = write_csv(pd.DataFrame({"a": [1]}), tmp_path / "x.csv")
-    with pytest.raises(InputError, match=r"column 'target' is missing \(has a\)"):
-        read_csv(path, produced_by="featurize", required=("target",))
+def test_read_csv_returns_the_frame_when_it_keeps_its_contract(tmp_path):
+    frame = load_iris_frame()
+    assert read_csv(write_csv(frame, tmp_path / "iris.csv"), "data_load", RAW_SCHEMA).equals(frame)
+
+
+@pytest.mark.parametrize(
+    ("edit", "message"),
+    [
+        (lambda lines: lines[:1], "no rows: expected at least one"),
+        (lambda lines: [lines[0].replace("target", "label"), *lines[1:]], "columns sepal_length, sepal_width, "
+         "petal_length, petal_width, label: expected sepal_length, sepal_width, petal_length, petal_width, target"),
+        (lambda lines: [*lines[:3], "5.0,,1.4,0.2,0", *lines[4:]], "line 4, column 'sepal_width': a blank field: "
+         "expected a number"),
+        (lambda lines: [*lines[:5], "5.0,abc,1.4,0.2,0", *lines[6:]], "line 6, column 'sepal_width': 'abc': "
+         "expected a number"),
+        (lambda lines: [*lines[:2], "5.0,3.0,1.4,0.2,1.5", *lines[3:]], "line 3, column 'target': '1.5': "
+         "expected an integer"),
+    ],
+    ids=["no-rows", "wrong-columns", "blank", "text-in-number", "fraction-in-integer"],
+)
+def test_read_csv_holds_the_file_to_its_contract(tmp_path, edit, message):
+    path = write_csv(load_iris_frame(), tmp_path / "iris.csv")
+    path.write_text("\n".join(edit(path.read_text().splitlines())) + "\n")
+    with pytest.raises(InputError) as info:
+        read_csv(path, produced_by="data_load", schema=RAW_SCHEMA)
+    assert str(info.value) == f"{path}: {message} (the `data_load` stage writes this file: `dvc repro data_load`)"
 
 
 def test_read_csv_names_an_unreadable_file(tmp_path):
     path = tmp_path / "x.csv"
     path.write_bytes(b"\xff\xfe\x00garbage\x00")
     with pytest.raises(InputError, match="cannot be read as CSV"):
-        read_csv(path, produced_by="featurize")
+        read_csv(path, produced_by="featurize", schema=RAW_SCHEMA)
 
 
 def test_load_model_names_a_corrupt_file(tmp_path):

@@ -12,6 +12,7 @@ import re
 
 import pytest
 import yaml
+
 from conftest import REPO_ROOT
 
 STAGES = ("data_load", "featurize", "data_split", "train", "evaluate")
@@ -110,8 +111,18 @@ def test_every_value_is_read_by_some_stage():
     assert "train.estimators.${train.estimator_name}" in read
 
 
+def test_params_yaml_is_checked_whole_before_any_stage():
+    """check_params reruns on any change to the file; every stage comes after it."""
+    check = DVC_YAML["stages"]["check_params"]
+    assert check["cmd"].startswith("python -m iris_pipeline.config params.yaml")
+    assert "params.yaml" in check["deps"]
+    record = check["outs"][0]
+    assert record in DVC_YAML["stages"]["data_load"]["deps"]  # the others follow data_load
+    assert list(DVC_YAML["stages"]) == ["check_params", *STAGES]
+
+
 def test_each_stage_depends_on_the_package_as_one_folder():
-    for stage in STAGES:
+    for stage in ("check_params", *STAGES):
         deps = DVC_YAML["stages"][stage]["deps"]
         assert "src/iris_pipeline" in deps
         assert not [d for d in deps if d.startswith("src/iris_pipeline/")], f"{stage} lists modules one by one"

@@ -4,17 +4,15 @@ from __future__ import annotations
 
 import json
 import os
-import sys
 
 import pandas as pd
 import pytest
-import yaml
 
-from conftest import REPO_ROOT, Repo, run
+from conftest import REPO_ROOT, Repo, run, set_param
 
 pytestmark = pytest.mark.slow
 
-STAGES = ("data_load", "featurize", "data_split", "train", "evaluate")
+STAGES = ("check_params", "data_load", "featurize", "data_split", "train", "evaluate")
 
 
 def test_repro_builds_every_output_deterministically_and_reruns_only_what_changed(project):
@@ -33,7 +31,8 @@ def test_repro_builds_every_output_deterministically_and_reruns_only_what_change
     confusion = pd.read_csv(root / "reports/confusion_matrix_data.csv")
     assert list(confusion.columns) == ["y_true", "predicted"] and len(confusion) == 30
     assert (root / "reports/confusion_matrix.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
-    for stage in STAGES:  # each executed notebook is a run log without timestamps
+    assert (root / "reports/runs/check_params.txt").read_text() == "params.yaml: ok\n"
+    for stage in STAGES[1:]:  # each executed notebook is a run log without timestamps
         log = (root / f"reports/runs/{stage}.ipynb").read_text()
         assert '"start_time"' not in log and '"duration"' not in log
 
@@ -49,54 +48,17 @@ def test_repro_builds_every_output_deterministically_and_reruns_only_what_change
     project.dvc("repro", "--force")
     assert (root / "dvc.lock").read_text() == committed_lock
 
-    # Change one param that only `train` reads: the first three stages are skipped.
-    set_param(project, "train.estimators.logreg.param_grid.C", [0.1])
+    # Change one param that only `train` reads: the check reruns (the file changed), the
+    # three stages after it are skipped.
+    set_param(root / "params.yaml", "train.estimators.logreg.param_grid.C", [0.1])
     out = project.dvc("repro").stdout
     for stage in ("data_load", "featurize", "data_split"):
         assert f"Stage '{stage}' didn't change, skipping" in out
-    for stage in ("train", "evaluate"):
+    for stage in ("check_params", "train", "evaluate"):
         assert f"Running stage '{stage}'" in out
     diff = json.loads(project.dvc("metrics", "diff", "--json").stdout)
     f1 = diff["reports/metrics.json"]["f1"]
     assert f1["old"] == 0.930556 and f1["new"] != f1["old"]
-
-
-def set_param(project: Repo, dotted: str, value) -> None:
-    """Set one key of the copy's params.yaml (by key, never by matching the old text)."""
-    path = project.root / "params.yaml"
-    params = yaml.safe_load(path.read_text())
-    *parents, leaf = dotted.split(".")
-    node = params
-    for part in parents:
-        node = node[part]
-    assert node[leaf] != value, f"{dotted} is {value!r} already: the test would show nothing"
-    node[leaf] = value
-    path.write_text(yaml.safe_dump(params, sort_keys=False))
-
-
-def test_bad_param_stops_the_first_stage_with_a_clear_message(project):
-    set_param(project, "data_split.test_size", 1.5)
-    result = project.dvc("repro", check=False)
-    assert result.returncode != 0
-    output = result.stdout + result.stderr
-    assert (
-        "ConfigError: params.yaml: data_split.test_size = 1.5 (float): "
-        "expected a number between 0 and 1, both excluded"
-    ) in output
-    assert not (project.root / "data/raw/iris.csv").exists()
-
-
-def test_stage_with_missing_input_names_the_file_and_its_producer(project):
-    result = project.run(
-        sys.executable, "-m", "papermill", "--engine", "reproducible", "--no-progress-bar",
-        "stages/featurize.ipynb", "reports/runs/featurize.ipynb", check=False,
-    )
-    assert result.returncode != 0
-    assert (
-        "data/raw/iris.csv: no such file: expected the output of the `data_load` stage "
-        "(run `dvc repro data_load` first)"
-    ) in result.stderr
-    assert not (project.root / "data/processed/featured_iris.csv").exists()
 
 
 def test_fresh_clone_repro_leaves_git_status_clean(tmp_path):

@@ -231,6 +231,7 @@ def test_last_step_holds_mains_pipeline(built: Repo):
 def test_refuses_existing_branches_dirty_tree_and_checked_out_branch(tmp_path: Path):
     clone = course_clone(tmp_path)
     head = git(clone, "rev-parse", "HEAD")
+    branch = git(clone, "symbolic-ref", "--short", "HEAD")  # whatever the course's branch is called
     steps(clone, "build")
     again = steps(clone, "build", check=False)
     assert again.returncode == 1 and "exist already" in again.stderr and "--force" in again.stderr
@@ -240,7 +241,7 @@ def test_refuses_existing_branches_dirty_tree_and_checked_out_branch(tmp_path: P
     assert dirty.returncode == 1 and "uncommitted changes" in dirty.stderr and " M params.yaml" in dirty.stderr
     # The learner's edit, branch and HEAD are untouched by either refusal.
     assert git(clone, "status", "--porcelain") == "M params.yaml"
-    assert git(clone, "symbolic-ref", "--short", "HEAD") == "main"
+    assert git(clone, "symbolic-ref", "--short", "HEAD") == branch
     assert git(clone, "rev-parse", "HEAD") == head
     git(clone, "checkout", "--", "params.yaml")
 

@@ -1,62 +1,96 @@
-"""One typed loader for `params.yaml`.
+"""One typed loader for `params.yaml`, and the checks that run before any stage does.
 
-Every stage reads its configuration through `load_params`, which checks the whole
-file at once: a malformed file, a missing or unknown key, a wrong type or
-a value out of range raises `ConfigError` naming the file, the key, the value and
-what was expected.
+Every stage reads its configuration through `load_params`, which checks the whole file
+at once with pydantic (types, ranges, choices, unknown or missing keys, paths that
+stay inside the project) and raises `ConfigError`: one line naming the file, the key,
+the value and what was expected.
+
+`check_against_data` adds what only the data and scikit-learn can tell: the split
+leaves rows on both sides, the folds fit the smallest class of the training rows, and
+every value of every grid is one its estimator accepts (scikit-learn's own parameter
+validation, before any fitting). `python -m iris_pipeline.config params.yaml` runs both;
+it is the pipeline's first stage, `check_params`, which `dvc repro` reruns whenever
+params.yaml changes at all, before any other stage deletes its outputs.
 """
 
 from __future__ import annotations
 
+import argparse
+import math
+import posixpath
 import sys
-from dataclasses import dataclass, fields
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any, Literal
 
+import pandas as pd
 import yaml
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError, model_validator
+from sklearn.utils._param_validation import InvalidParameterError
 
-ESTIMATOR_NAMES = ("logreg", "svm", "knn")
-LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR")
+from iris_pipeline.dataset import TARGET_COLUMN, load_iris_frame, split_train_test
+from iris_pipeline.io import atomic_path
+from iris_pipeline.train import ESTIMATORS, make_estimator
+
+EstimatorName = Literal[tuple(ESTIMATORS)]  # logreg, svm, knn: the names train.py defines
 
 
 class ConfigError(ValueError):
-    """A configuration value is missing, unknown, of the wrong type or out of range."""
+    """A configuration value is missing, unknown, of the wrong type, out of range or impossible."""
 
 
-@dataclass(frozen=True)
-class BaseParams:
-    random_state: int
-    log_level: str
+def _inside_project(path: str) -> str:
+    normal = posixpath.normpath(path)
+    if path.startswith(("/", "~")) or normal == ".." or normal.startswith("../"):
+        raise ValueError("a path inside the project, relative to its root (DVC tracks nothing outside it)")
+    return path
 
 
-@dataclass(frozen=True)
-class DataLoadParams:
-    dataset_csv: str
+ProjectPath = Annotated[str, Field(min_length=1), AfterValidator(_inside_project)]
+Grid = Annotated[dict[str, Annotated[list, Field(min_length=1)]], Field(min_length=1)]
 
 
-@dataclass(frozen=True)
-class FeaturizeParams:
-    features_path: str
+class Section(BaseModel):
+    model_config = ConfigDict(extra="forbid", strict=True, frozen=True)
 
 
-@dataclass(frozen=True)
-class DataSplitParams:
-    test_size: float
-    trainset_path: str
-    testset_path: str
+class BaseParams(Section):
+    random_state: int = Field(ge=0)
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"]
 
 
-@dataclass(frozen=True)
-class EstimatorParams:
-    param_grid: dict[str, list]
+class DataLoadParams(Section):
+    dataset_csv: ProjectPath
 
 
-@dataclass(frozen=True)
-class TrainParams:
-    cv: int
-    estimator_name: str
-    estimators: dict[str, EstimatorParams]
-    model_path: str
+class FeaturizeParams(Section):
+    features_path: ProjectPath
+
+
+class DataSplitParams(Section):
+    test_size: float = Field(gt=0, lt=1, description="a number between 0 and 1, both excluded")
+    trainset_path: ProjectPath
+    testset_path: ProjectPath
+
+
+class EstimatorParams(Section):
+    param_grid: Grid
+
+
+class TrainParams(Section):
+    cv: int = Field(ge=2, description="an integer of at least 2")
+    estimator_name: EstimatorName
+    estimators: dict[EstimatorName, EstimatorParams]
+    model_path: ProjectPath
+
+    @model_validator(mode="after")
+    def _chosen_estimator_has_a_grid(self) -> TrainParams:
+        if self.estimator_name not in self.estimators:
+            raise _KeyProblem(
+                ("estimator_name",),
+                self.estimator_name,
+                f"an estimator with a grid under train.estimators ({', '.join(self.estimators)})",
+            )
+        return self
 
     @property
     def param_grid(self) -> dict[str, list]:
@@ -64,12 +98,11 @@ class TrainParams:
         return self.estimators[self.estimator_name].param_grid
 
 
-@dataclass(frozen=True)
-class EvaluateParams:
-    reports_dir: str
-    metrics_file: str
-    confusion_matrix_image: str
-    confusion_matrix_data: str
+class EvaluateParams(Section):
+    reports_dir: ProjectPath
+    metrics_file: str = Field(min_length=1)
+    confusion_matrix_image: str = Field(min_length=1)
+    confusion_matrix_data: str = Field(min_length=1)
 
     @property
     def metrics_path(self) -> str:
@@ -84,8 +117,7 @@ class EvaluateParams:
         return f"{self.reports_dir}/{self.confusion_matrix_data}"
 
 
-@dataclass(frozen=True)
-class Params:
+class Params(Section):
     base: BaseParams
     data_load: DataLoadParams
     featurize: FeaturizeParams
@@ -94,13 +126,24 @@ class Params:
     evaluate: EvaluateParams
 
 
-SECTIONS = {
-    "base": BaseParams,
-    "data_load": DataLoadParams,
-    "featurize": FeaturizeParams,
-    "data_split": DataSplitParams,
-    "train": TrainParams,
-    "evaluate": EvaluateParams,
+class _KeyProblem(ValueError):
+    """Raised inside a model validator to name the key it concerns (pydantic would name the model)."""
+
+    def __init__(self, loc: tuple[str, ...], value: Any, expected: str):
+        super().__init__(expected)
+        self.loc, self.value, self.expected = loc, value, expected
+
+
+# What pydantic's error types mean, said as what was expected.
+EXPECTED = {
+    "int_type": "an integer",
+    "float_type": "a number",
+    "string_type": "a string",
+    "string_too_short": "a non-empty string",
+    "bool_type": "true or false",
+    "dict_type": "a mapping of keys to values",
+    "model_type": "a mapping of keys to values",
+    "list_type": "a non-empty list of values to search",
 }
 
 
@@ -108,124 +151,64 @@ def _describe(value: Any) -> str:
     return f"{value!r} ({type(value).__name__})"
 
 
-class _Checker:
-    """Reads values out of a mapping, naming `source` and the dotted key on error."""
-
-    def __init__(self, source: str):
-        self.source = source
-
-    def fail(self, key: str, value: Any, expected: str) -> ConfigError:
-        return ConfigError(f"{self.source}: {key} = {_describe(value)}: expected {expected}")
-
-    def mapping(self, key: str, value: Any, names: tuple[str, ...] | None) -> dict:
-        if not isinstance(value, dict):
-            raise self.fail(key, value, "a mapping of keys to values")
-        if names is not None:
-            missing = [n for n in names if n not in value]
-            if missing:
-                where = f"{key}." if key else ""
-                raise ConfigError(
-                    f"{self.source}: {where}{missing[0]} is missing: expected keys "
-                    f"{', '.join(names)} in {key or 'the top level'}"
-                )
-            unknown = [n for n in value if n not in names]
-            if unknown:
-                where = f"{key}." if key else ""
-                raise ConfigError(
-                    f"{self.source}: {where}{unknown[0]} = {_describe(value[unknown[0]])} is not a "
-                    f"known key: expected only {', '.join(names)} in {key or 'the top level'}"
-                )
-        return value
-
-    def integer(self, key: str, value: Any, minimum: int | None = None) -> int:
-        if isinstance(value, bool) or not isinstance(value, int):
-            raise self.fail(key, value, "an integer")
-        if minimum is not None and value < minimum:
-            raise self.fail(key, value, f"an integer of at least {minimum}")
-        return value
-
-    def text(self, key: str, value: Any, choices: tuple[str, ...] | None = None) -> str:
-        if not isinstance(value, str) or not value:
-            raise self.fail(key, value, "a non-empty string")
-        if choices is not None and value not in choices:
-            raise self.fail(key, value, f"one of {', '.join(choices)}")
-        return value
-
-    def fraction(self, key: str, value: Any) -> float:
-        if isinstance(value, bool) or not isinstance(value, (int, float)):
-            raise self.fail(key, value, "a number between 0 and 1, both excluded")
-        if not 0 < value < 1:
-            raise self.fail(key, value, "a number between 0 and 1, both excluded")
-        return float(value)
-
-    def grid(self, key: str, value: Any) -> dict[str, list]:
-        self.mapping(key, value, None)
-        if not value:
-            raise self.fail(key, value, "at least one hyperparameter with a list of values")
-        for name, options in value.items():
-            if not isinstance(options, list) or not options:
-                raise self.fail(f"{key}.{name}", options, "a non-empty list of values to search")
-        return {name: list(options) for name, options in value.items()}
+def _model_at(loc: tuple) -> type[BaseModel] | None:
+    """The model class that holds the key at `loc` (None inside a plain dict)."""
+    model: Any = Params
+    for part in loc[:-1]:
+        field = model.model_fields.get(part) if isinstance(model, type) and issubclass(model, BaseModel) else None
+        if field is None:
+            return None
+        annotation = field.annotation
+        model = annotation if isinstance(annotation, type) and issubclass(annotation, BaseModel) else None
+    return model if isinstance(model, type) and issubclass(model, BaseModel) else None
 
 
-def _names(cls: type) -> tuple[str, ...]:
-    return tuple(f.name for f in fields(cls))
+def _message(error: dict, source: str) -> str:
+    """One line for one pydantic error: file, key, value, what was expected."""
+    loc = tuple(str(part) for part in error["loc"])
+    key = ".".join(loc)
+    kind, value, ctx = error["type"], error.get("input"), error.get("ctx") or {}
+    holder = _model_at(loc) if loc else None
+    names = ", ".join(holder.model_fields) if holder else ""
+    where = ".".join(loc[:-1]) or "the top level"
+    if kind == "missing":
+        return f"{source}: {key} is missing: expected keys {names} in {where}"
+    if kind == "extra_forbidden":
+        return f"{source}: {key} = {_describe(value)} is not a known key: expected only {names} in {where}"
+    field = holder.model_fields.get(loc[-1]) if holder else None
+    if field is not None and field.description and kind not in ("literal_error", "value_error"):
+        expected = field.description  # the field says what it takes, for a wrong type or range alike
+    elif kind in ("greater_than", "greater_than_equal", "less_than", "less_than_equal"):
+        expected = "a number " + {
+            "greater_than": f"greater than {ctx.get('gt')}",
+            "greater_than_equal": f"of at least {ctx.get('ge')}",
+            "less_than": f"less than {ctx.get('lt')}",
+            "less_than_equal": f"of at most {ctx.get('le')}",
+        }[kind]
+    elif kind == "literal_error":
+        expected = "one of " + ctx["expected"].replace("'", "").replace(" or ", ", ")
+    elif kind == "too_short":
+        expected = "a non-empty list of values to search" if ctx.get("field_type") == "List" else "at least one entry"
+    elif kind == "value_error":
+        expected = str(ctx.get("error", error["msg"]))
+    else:
+        expected = EXPECTED.get(kind, error["msg"].lower())
+    return f"{source}: {key} = {_describe(value)}: expected {expected}"
 
 
 def parse_params(raw: Any, source: str = "params.yaml") -> Params:
     """Validate an already-parsed configuration mapping and return typed params."""
-    check = _Checker(source)
-    top = check.mapping("", raw, tuple(SECTIONS))
-    sections = {name: check.mapping(name, top[name], _names(cls)) for name, cls in SECTIONS.items()}
-
-    base = sections["base"]
-    train = sections["train"]
-    estimators = check.mapping("train.estimators", train["estimators"], None)
-    for name in estimators:
-        check.text("train.estimators", name, ESTIMATOR_NAMES)
-    parsed_estimators = {
-        name: EstimatorParams(
-            param_grid=check.grid(
-                f"train.estimators.{name}.param_grid",
-                check.mapping(f"train.estimators.{name}", spec, ("param_grid",))["param_grid"],
-            )
-        )
-        for name, spec in estimators.items()
-    }
-    estimator_name = check.text("train.estimator_name", train["estimator_name"], ESTIMATOR_NAMES)
-    if estimator_name not in parsed_estimators:
-        raise check.fail(
-            "train.estimator_name",
-            estimator_name,
-            f"an estimator with a grid under train.estimators ({', '.join(parsed_estimators)})",
-        )
-
-    def paths(section: str, cls: type, skip: tuple[str, ...] = ()) -> dict[str, str]:
-        return {
-            name: check.text(f"{section}.{name}", sections[section][name])
-            for name in _names(cls)
-            if name not in skip
-        }
-
-    return Params(
-        base=BaseParams(
-            random_state=check.integer("base.random_state", base["random_state"], minimum=0),
-            log_level=check.text("base.log_level", base["log_level"], LOG_LEVELS),
-        ),
-        data_load=DataLoadParams(**paths("data_load", DataLoadParams)),
-        featurize=FeaturizeParams(**paths("featurize", FeaturizeParams)),
-        data_split=DataSplitParams(
-            test_size=check.fraction("data_split.test_size", sections["data_split"]["test_size"]),
-            **paths("data_split", DataSplitParams, skip=("test_size",)),
-        ),
-        train=TrainParams(
-            cv=check.integer("train.cv", train["cv"], minimum=2),
-            estimator_name=estimator_name,
-            estimators=parsed_estimators,
-            model_path=check.text("train.model_path", train["model_path"]),
-        ),
-        evaluate=EvaluateParams(**paths("evaluate", EvaluateParams)),
-    )
+    if not isinstance(raw, dict):
+        raise ConfigError(f"{source}: the top level = {_describe(raw)}: expected a mapping of keys to values")
+    try:
+        return Params.model_validate(raw)
+    except ValidationError as err:
+        first = err.errors(include_url=False)[0]
+        problem = first.get("ctx", {}).get("error")
+        if isinstance(problem, _KeyProblem):  # a model validator's own finding: name its key
+            key = ".".join([*map(str, first["loc"]), *problem.loc])
+            raise ConfigError(f"{source}: {key} = {_describe(problem.value)}: expected {problem.expected}") from None
+        raise ConfigError(_message(first, source)) from None
 
 
 def load_params(path: str | Path = "params.yaml") -> Params:
@@ -247,16 +230,64 @@ def load_params(path: str | Path = "params.yaml") -> Params:
     return parse_params(raw, source=str(path))
 
 
+def check_against_data(params: Params, frame: pd.DataFrame, source: str = "params.yaml") -> None:
+    """Raise `ConfigError` for values the data or scikit-learn cannot accept, naming the key."""
+    rows = len(frame)
+    test_rows = math.ceil(params.data_split.test_size * rows)
+    if not 0 < test_rows < rows:
+        raise ConfigError(
+            f"{source}: data_split.test_size = {_describe(params.data_split.test_size)}: expected a share that "
+            f"leaves rows on both sides ({rows} rows: {rows - test_rows} train, {test_rows} test)"
+        )
+    train_set, _ = split_train_test(frame, params.data_split.test_size, params.base.random_state)
+    smallest = int(train_set[TARGET_COLUMN].value_counts().min())
+    if params.train.cv > smallest:
+        raise ConfigError(
+            f"{source}: train.cv = {_describe(params.train.cv)}: expected at most {smallest} folds: the smallest "
+            f"class has {smallest} of the {len(train_set)} training rows"
+        )
+    for name, spec in params.train.estimators.items():
+        estimator = make_estimator(name, params.base.random_state)
+        accepted = sorted(estimator.get_params())
+        for hyperparameter, values in spec.param_grid.items():
+            key = f"train.estimators.{name}.param_grid.{hyperparameter}"
+            if hyperparameter not in accepted:
+                raise ConfigError(
+                    f"{source}: {key} is not a parameter of {type(estimator).__name__}: "
+                    f"expected one of {', '.join(accepted)}"
+                )
+            for value in values:
+                try:
+                    estimator.set_params(**{hyperparameter: value})._validate_params()
+                except InvalidParameterError as err:
+                    raise ConfigError(
+                        f"{source}: {key} = {_describe(value)}: expected a value "
+                        f"{type(estimator).__name__} accepts ({err})"
+                    ) from None
+            estimator = make_estimator(name, params.base.random_state)
+
+
 def main(argv: list[str] | None = None) -> int:
-    """`python -m iris_pipeline.config [params.yaml]`: validate a params file."""
-    args = sys.argv[1:] if argv is None else argv
-    path = args[0] if args else "params.yaml"
+    """`python -m iris_pipeline.config [params.yaml] [--record FILE]`: check a params file, against the data too.
+
+    With `--record`, a success is also written to FILE (the `check_params` stage's output,
+    which `data_load` depends on, so that the check runs before any other stage).
+    """
+    parser = argparse.ArgumentParser(prog="python -m iris_pipeline.config", description=main.__doc__.splitlines()[0])
+    parser.add_argument("path", nargs="?", default="params.yaml", help="the params file [params.yaml]")
+    parser.add_argument("--record", type=Path, help="write the verdict to this file too, on success")
+    args = parser.parse_args(argv)
     try:
-        load_params(path)
+        params = load_params(args.path)
+        check_against_data(params, load_iris_frame(), source=args.path)
     except ConfigError as err:
         print(f"error: {err}", file=sys.stderr)
         return 1
-    print(f"{path}: ok")
+    verdict = f"{args.path}: ok\n"
+    if args.record:
+        with atomic_path(args.record) as tmp:
+            tmp.write_text(verdict, encoding="utf-8")
+    print(verdict, end="")
     return 0
 
 

@@ -8,6 +8,8 @@ from sklearn.model_selection import train_test_split
 
 FEATURE_COLUMNS = ("sepal_length", "sepal_width", "petal_length", "petal_width")
 TARGET_COLUMN = "target"
+# The raw data's contract, checked whenever a stage reads it (io.read_csv).
+RAW_SCHEMA = {**dict.fromkeys(FEATURE_COLUMNS, "number"), TARGET_COLUMN: "integer"}
 
 
 def load_iris_frame() -> pd.DataFrame:

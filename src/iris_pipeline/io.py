@@ -20,7 +20,7 @@ import pandas as pd
 
 
 class InputError(FileNotFoundError):
-    """A stage's input is missing or unreadable."""
+    """A stage's input is missing, unreadable or breaks its contract (columns, types, blanks)."""
 
 
 def _missing(path: Path, produced_by: str, why: str) -> InputError:
@@ -30,8 +30,13 @@ def _missing(path: Path, produced_by: str, why: str) -> InputError:
     )
 
 
-def read_csv(path: str | Path, produced_by: str, required: tuple[str, ...] = ()) -> pd.DataFrame:
-    """Read a CSV that stage `produced_by` writes; check it has the `required` columns."""
+def read_csv(path: str | Path, produced_by: str, schema: dict[str, str]) -> pd.DataFrame:
+    """Read a CSV that stage `produced_by` writes, and hold it to its contract.
+
+    `schema` maps each column, in order, to "number" or "integer". The file must have
+    exactly those columns, at least one row, no blank field and no value of another
+    type; the error names the file, the line and the column.
+    """
     path = Path(path)
     if not path.is_file():
         raise _missing(path, produced_by, "no such file")
@@ -39,12 +44,26 @@ def read_csv(path: str | Path, produced_by: str, required: tuple[str, ...] = ())
         frame = pd.read_csv(path)
     except (OSError, ValueError, UnicodeDecodeError) as err:
         raise _missing(path, produced_by, f"cannot be read as CSV ({err})") from None
-    absent = [c for c in required if c not in frame.columns]
-    if absent:
-        raise _missing(
-            path, produced_by, f"column {absent[0]!r} is missing (has {', '.join(frame.columns)})"
-        )
+    if list(frame.columns) != list(schema):
+        raise _broken(path, produced_by, f"columns {', '.join(frame.columns)}: expected {', '.join(schema)}")
+    if frame.empty:
+        raise _broken(path, produced_by, "no rows: expected at least one")
+    for column, kind in schema.items():
+        values = pd.to_numeric(frame[column], errors="coerce")
+        bad = values.isna() | ((values % 1 != 0) if kind == "integer" else False)
+        if bad.any():
+            row = int(bad.to_numpy().argmax())
+            raw = pd.read_csv(path, dtype=str, keep_default_na=False)[column].iloc[row]
+            found = repr(raw) if raw.strip() else "a blank field"
+            raise _broken(path, produced_by, f"line {row + 2}, column {column!r}: {found}: expected {_A[kind]}")
     return frame
+
+
+_A = {"number": "a number", "integer": "an integer"}
+
+
+def _broken(path: Path, produced_by: str, why: str) -> InputError:
+    return InputError(f"{path}: {why} (the `{produced_by}` stage writes this file: `dvc repro {produced_by}`)")
 
 
 def load_model(path: str | Path, produced_by: str = "train") -> Any:

@@ -11,7 +11,10 @@ UV_VERSION := 0.13.9
 # files) reinstalls nothing; changing a pin does.
 SETUP_INPUTS := requirements.txt pyproject.toml tools/pyproject.toml $(ENGINE)/pyproject.toml $(ENGINE)/papermill_reproducible.py
 STAMP := $(VENV)/.installed-$(shell cat $(SETUP_INPUTS) Makefile 2>/dev/null | sha256sum | cut -c1-16)
-UV := $(BIN)/uv pip install --python $(BIN)/python
+# --compile-bytecode: uv, unlike pip, writes no .pyc files by default; where
+# PYTHONDONTWRITEBYTECODE is set (many containers), every import would then compile
+# from source, every time (importing scikit-learn, pandas and DVC took 9 s, not 2 s).
+UV := $(BIN)/uv pip install --python $(BIN)/python --compile-bytecode
 export PATH := $(CURDIR)/$(BIN):$(PATH)
 
 .PHONY: setup repro test test-lessons lint lessons lab steps bench freeze clean-workspace

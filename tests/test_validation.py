@@ -13,6 +13,7 @@ import shutil
 import sys
 from pathlib import Path
 
+import nbformat
 import pytest
 import yaml
 
@@ -65,8 +66,6 @@ def edit_line(path: str, line: int, text: str):
 def add_cell(stage: str, code: str):
     def edit(root: Path) -> None:
         path = root / "stages" / f"{stage}.ipynb"
-        import nbformat
-
         nb = nbformat.read(path, as_version=4)
         nb.cells.insert(3, nbformat.v4.new_code_cell(code))
         nbformat.write(nb, path)

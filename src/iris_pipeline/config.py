@@ -151,16 +151,17 @@ def _describe(value: Any) -> str:
     return f"{value!r} ({type(value).__name__})"
 
 
+def _is_model(annotation: Any) -> bool:
+    return isinstance(annotation, type) and issubclass(annotation, BaseModel)
+
+
 def _model_at(loc: tuple) -> type[BaseModel] | None:
     """The model class that holds the key at `loc` (None inside a plain dict)."""
     model: Any = Params
     for part in loc[:-1]:
-        field = model.model_fields.get(part) if isinstance(model, type) and issubclass(model, BaseModel) else None
-        if field is None:
-            return None
-        annotation = field.annotation
-        model = annotation if isinstance(annotation, type) and issubclass(annotation, BaseModel) else None
-    return model if isinstance(model, type) and issubclass(model, BaseModel) else None
+        field = model.model_fields.get(part) if _is_model(model) else None
+        model = field.annotation if field is not None else None
+    return model if _is_model(model) else None
 
 
 def _message(error: dict, source: str) -> str:
@@ -247,24 +248,22 @@ def check_against_data(params: Params, frame: pd.DataFrame, source: str = "param
             f"class has {smallest} of the {len(train_set)} training rows"
         )
     for name, spec in params.train.estimators.items():
-        estimator = make_estimator(name, params.base.random_state)
-        accepted = sorted(estimator.get_params())
+        estimator_class = ESTIMATORS[name].__name__
+        accepted = sorted(make_estimator(name, params.base.random_state).get_params())
         for hyperparameter, values in spec.param_grid.items():
             key = f"train.estimators.{name}.param_grid.{hyperparameter}"
             if hyperparameter not in accepted:
                 raise ConfigError(
-                    f"{source}: {key} is not a parameter of {type(estimator).__name__}: "
-                    f"expected one of {', '.join(accepted)}"
+                    f"{source}: {key} is not a parameter of {estimator_class}: expected one of {', '.join(accepted)}"
                 )
-            for value in values:
+            for value in values:  # each value on a fresh estimator, as the grid search sets it
+                estimator = make_estimator(name, params.base.random_state).set_params(**{hyperparameter: value})
                 try:
-                    estimator.set_params(**{hyperparameter: value})._validate_params()
+                    estimator._validate_params()
                 except InvalidParameterError as err:
                     raise ConfigError(
-                        f"{source}: {key} = {_describe(value)}: expected a value "
-                        f"{type(estimator).__name__} accepts ({err})"
+                        f"{source}: {key} = {_describe(value)}: expected a value {estimator_class} accepts ({err})"
                     ) from None
-            estimator = make_estimator(name, params.base.random_state)
 
 
 def main(argv: list[str] | None = None) -> int:

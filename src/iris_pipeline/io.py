@@ -55,11 +55,12 @@ def read_csv(path: str | Path, produced_by: str, schema: dict[str, str]) -> pd.D
             row = int(bad.to_numpy().argmax())
             raw = pd.read_csv(path, dtype=str, keep_default_na=False)[column].iloc[row]
             found = repr(raw) if raw.strip() else "a blank field"
-            raise _broken(path, produced_by, f"line {row + 2}, column {column!r}: {found}: expected {_A[kind]}")
+            expected = _KIND_EXPECTED[kind]
+            raise _broken(path, produced_by, f"line {row + 2}, column {column!r}: {found}: expected {expected}")
     return frame
 
 
-_A = {"number": "a number", "integer": "an integer"}
+_KIND_EXPECTED = {"number": "a number", "integer": "an integer"}
 
 
 def _broken(path: Path, produced_by: str, why: str) -> InputError:

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import importlib.util
 import json
+import re
 import sys
 from pathlib import Path
 
@@ -22,6 +23,7 @@ import yaml
 
 from conftest import REPO_ROOT, Repo, run
 from conftest import isolated_env as git_isolated_env
+from workbook.run_lessons import PORTABLE_ROOT, portable_text
 
 CHECKER_PATH = REPO_ROOT / "tools" / "check_notebook_outputs.py"
 PRE_COMMIT_CONFIG = REPO_ROOT / ".pre-commit-config.yaml"
@@ -155,6 +157,40 @@ def test_lesson_outputs_are_from_one_clean_run() -> None:
     lessons = sorted((REPO_ROOT / "lessons").glob("*.ipynb"))
     problems = [p for nb in lessons for p in checker.check_notebook(nb)]
     assert not problems, "\n".join(problems)
+
+
+# An absolute path that ends in one of this checkout's folders: a machine's path.
+CHECKOUT_PATH = re.compile(r"(?<![\w./-])(/[^\s'\"`:=,;()\[\]]*?)/(?:workspace|lessons|\.venv|stages|src|reports)/")
+
+
+def test_stored_lesson_outputs_carry_no_machine_path() -> None:
+    """Regenerating a lesson on another machine changes no line the content did not change."""
+    found = []
+    for nb in sorted((REPO_ROOT / "lessons").glob("*.ipynb")):
+        for number, cell in enumerate(json.loads(nb.read_text())["cells"], 1):
+            text = json.dumps(
+                [
+                    {k: v for k, v in o.items() if k != "data"}
+                    | {
+                        "data": {
+                            mime: value for mime, value in o.get("data", {}).items() if not mime.startswith("image/")
+                        }
+                    }
+                    for o in cell.get("outputs", [])
+                ]
+            )
+            for match in CHECKOUT_PATH.finditer(text):
+                if match.group(1) and "/" + match.group(1).lstrip("/") != PORTABLE_ROOT:
+                    found.append(f"{nb.name}: cell {number}: {match.group(0)}")
+    assert not found, "\n".join(found)
+
+
+def test_portable_text_replaces_only_the_whole_checkout_path() -> None:
+    root = Path("/home/ana/mlops")
+    text = "in /home/ana/mlops/workspace/x, /home/ana/mlops. and /home/ana/mlops-steps/y, /home/ana/mlops.venv"
+    assert portable_text(text, root) == (
+        f"in {PORTABLE_ROOT}/workspace/x, {PORTABLE_ROOT}. and /home/ana/mlops-steps/y, /home/ana/mlops.venv"
+    )
 
 
 # --- pre-commit-hooks' checks catch what the hook names claim ------------------------------

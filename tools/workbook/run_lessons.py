@@ -4,14 +4,17 @@
 fresh kernel of the project's environment, from its own folder, and writes it back in
 place with its new outputs. Execution and the merging of stream chunks are nbconvert's
 own preprocessors (`ExecutePreprocessor`, `CoalesceStreamsPreprocessor`); this module
-adds only the choice of notebooks, a progress line per cell and the removal of the
-kernel's exact Python version, so a rerun that changes nothing leaves the files
-unchanged. The tests (nbval, strict) then check that the stored outputs are what a
+adds only the choice of notebooks, a progress line per cell, and two things that
+differ by machine taken out of what is stored: the kernel's exact Python version, and
+this checkout's absolute path in outputs (git, DVC and Python print absolute paths;
+they are stored as `/path/to/workbook/...`). A rerun that changes nothing leaves the
+files unchanged, on any machine. The tests (nbval, strict) then check that the stored outputs are what a
 run gives.
 """
 
 from __future__ import annotations
 
+import re
 import sys
 import time
 from pathlib import Path
@@ -23,6 +26,33 @@ from workbook.workspace import REPO_ROOT
 
 LESSONS_DIR = REPO_ROOT / "lessons"
 KERNEL = "mlops-course"
+# What this checkout's absolute path is stored as in outputs. It stays a path, so the
+# nbval substitutions (tests/nbval_sanitize.cfg) treat it like the real one.
+PORTABLE_ROOT = "/path/to/workbook"
+
+
+def portable_text(text: str, root: Path = REPO_ROOT) -> str:
+    """`text` with the absolute path of `root` (a whole path component) as PORTABLE_ROOT."""
+    return re.sub(re.escape(str(root)) + r"(?![\w-]|\.\w)", PORTABLE_ROOT, text)
+
+
+def portable_outputs(nb: nbformat.NotebookNode, root: Path = REPO_ROOT) -> None:
+    """Replace `root` in every text output of `nb`, in place (images are left alone)."""
+
+    def clean(value):
+        if isinstance(value, str):
+            return portable_text(value, root)
+        if isinstance(value, list):
+            return [clean(item) for item in value]
+        if isinstance(value, dict):
+            return {key: item if key.startswith("image/") else clean(item) for key, item in value.items()}
+        return value
+
+    for cell in nb.cells:
+        for output in cell.get("outputs", []):
+            for key in ("text", "data", "evalue", "traceback"):
+                if key in output:
+                    output[key] = nbformat.from_dict(clean(output[key])) if key == "data" else clean(output[key])
 
 
 def lesson_paths(args: list[str]) -> list[Path]:
@@ -53,6 +83,7 @@ def run_lesson(path: Path, timeout: int = 1200) -> None:
         print(file=sys.stderr)
     CoalesceStreamsPreprocessor().preprocess(nb, {})
     nb.metadata.get("language_info", {}).pop("version", None)  # differs by machine
+    portable_outputs(nb)
     nbformat.write(nb, path)
     print(f"  {path.name}: {code_cells} cells in {time.perf_counter() - started:.0f} s", file=sys.stderr)
 

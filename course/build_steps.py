@@ -24,9 +24,17 @@ How the branches sit:
 Safety: the branches are written with git plumbing only (`hash-object`, a temporary
 index, `write-tree`, `commit-tree`, one `update-ref` transaction). The learner's
 working tree, index and current branch are never touched. The command refuses (exit
-status 1) when the working tree has uncommitted changes or a step branch exists
-already, unless given `--force` (or the `rebuild` subcommand), and always refuses to
-move a step branch that is checked out in a worktree.
+status 1) when a file the steps are made from (course/, the pipeline files it takes)
+has uncommitted changes, or a step branch exists already with other content, unless
+given `--force` (or the `rebuild` subcommand); modified lessons or notes do not matter.
+Run again with nothing new, it changes nothing. It never moves a step branch checked
+out in a working tree with uncommitted work in it.
+
+The steps folder: to follow the branches while the lessons run in this checkout, the
+branches are checked out in a second working tree (`git worktree`), by default
+`../<this folder's name>-steps` (`--steps-dir`), created on the first step's branch and
+reused after. Its `.venv` is a link to this checkout's `.venv`. A rebuild that moves
+the branch checked out there updates its files too, if nothing there is uncommitted.
 
     python course/build_steps.py build      # create the branches (make steps)
     python course/build_steps.py rebuild    # update them after a pull (make steps FORCE=1)
@@ -53,12 +61,19 @@ import yaml
 MANIFEST = "course/steps.yaml"
 SOLUTION_SUFFIX = "_SOLUTION"
 TODO_PREFIX = "# TODO (exercise): "
+# What an unsolved Python exercise raises, right under its TODO line, so that running it
+# fails and says which task is missing instead of running on as if it had worked.
+TODO_ERROR = "NotImplementedError"
 AUTHOR_NAME = "MLOps course"
 AUTHOR_EMAIL = "course@example.com"
 BASE_DATE = 1704110400  # 2024-01-01T12:00:00Z; step N is dated N minutes later
 ZERO = "0" * 40
 OPEN_MARKER = re.compile(r"^(?P<indent>[ \t]*)# <solution>(?P<task>.*)$")
 CLOSE_MARKER = re.compile(r"^[ \t]*# </solution>[ \t]*$")
+# DVC's config: the sections of main's that every step with a DVC config carries too
+# (`[plots]`: where `dvc plots show` finds its offline HTML template).
+DVC_CONFIG = ".dvc/config"
+SHARED_DVC_SECTIONS = ("plots",)
 FILE_KEYS = ("from", "modules", "drop_yaml_keys", "append_yaml_items", "drop_toml_tables", "append_lines")
 STEP_KEYS = ("name", "message", "files", "remove", "exercise")
 
@@ -133,6 +148,7 @@ class Source:
             if kind == "blob":
                 self.files[path] = (mode, sha)
         self._cache: dict[str, bytes] = {}
+        self.used: set[str] = set()  # the files the steps are made from (read or copied)
 
     def has(self, path: str) -> bool:
         return path in self.files
@@ -140,6 +156,7 @@ class Source:
     def read(self, path: str) -> bytes:
         if path not in self.files:
             raise StepsError(f"{path}: not in commit {self.commit[:12]}")
+        self.used.add(path)
         if path not in self._cache:
             self._cache[path] = self.git.run("cat-file", "blob", self.files[path][1])
         return self._cache[path]
@@ -152,6 +169,7 @@ class Source:
         inside = sorted(p for p in self.files if p.startswith(source + "/"))
         if not inside:
             raise StepsError(f"{MANIFEST}: source {source!r} is neither a file nor a folder in the commit")
+        self.used.update(inside)
         return inside
 
 
@@ -289,11 +307,20 @@ TRANSFORMS = {
 # ----------------------------------------------------------------- exercise regions
 
 
-def split_markers(text: str, where: str) -> tuple[str, str, int]:
+def todo_lines(indent: str, task: str, python: bool) -> list[str]:
+    """The lines an exercise region becomes: the task, and in Python code a `raise` naming it."""
+    lines = [f"{indent}{TODO_PREFIX}{task}"]
+    if python:
+        lines.append(f"{indent}raise {TODO_ERROR}({(TODO_PREFIX.removeprefix('# ') + task)!r})")
+    return lines
+
+
+def split_markers(text: str, where: str, python: bool = True) -> tuple[str, str, int]:
     """Return (solution, exercise, number of regions) of a text with `# <solution>` markers.
 
     The solution drops the marker lines; the exercise replaces each region, markers
-    included, by one `# TODO (exercise): <task>` line at the marker's indentation.
+    included, by one `# TODO (exercise): <task>` line at the marker's indentation and, in
+    Python code, a `raise NotImplementedError("TODO (exercise): <task>")` under it.
     """
     solution: list[str] = []
     exercise: list[str] = []
@@ -309,7 +336,7 @@ def split_markers(text: str, where: str) -> tuple[str, str, int]:
                 raise StepsError(f"{where}:{number}: `# <solution>` needs a task after it: what to write")
             opened = number
             regions += 1
-            exercise.append(f"{opening['indent']}{TODO_PREFIX}{task}\n")
+            exercise += [line + "\n" for line in todo_lines(opening["indent"], task, python)]
         elif CLOSE_MARKER.match(line.rstrip("\r\n")):
             if opened is None:
                 raise StepsError(f"{where}:{number}: `# </solution>` without an opening `# <solution>`")
@@ -370,7 +397,7 @@ def python_def_region(text: str, name: str, task: str, where: str) -> str:
         raise StepsError(f"{where}: function {name!r} has no body after its docstring")
     lines = text.splitlines()
     start, end = body[0].lineno - 1, node.end_lineno or len(lines)
-    lines[start:end] = [" " * body[0].col_offset + TODO_PREFIX + task]
+    lines[start:end] = todo_lines(" " * body[0].col_offset, task, python=True)
     return _join(lines)
 
 
@@ -495,6 +522,7 @@ def package_modules(source: Source, dest: str, folder: str, modules: list[str], 
                 raise StepsError(f"{where}: module {path} is not in the commit")
             continue
         wanted.add(name)
+        source.used.add(path)
         todo += sorted(_imported_modules(_text(source.read(path), path), package))
     return {
         f"{dest.rstrip('/')}/{name}.py": Blob(
@@ -502,6 +530,43 @@ def package_modules(source: Source, dest: str, folder: str, modules: list[str], 
         )
         for name in sorted(wanted)
     }
+
+
+def config_section(text: str, name: str) -> list[str] | None:
+    """The lines of section `[name]` of an INI-style config such as DVC's, or None.
+
+    The comment lines right above the header come with it; blank and comment lines at its
+    end, which belong to the next section, do not.
+    """
+    lines = text.splitlines()
+    start = next((i for i, line in enumerate(lines) if line.strip() == f"[{name}]"), None)
+    if start is None:
+        return None
+    end = next((i for i in range(start + 1, len(lines)) if lines[i].lstrip().startswith("[")), len(lines))
+    while end > start + 1 and (not lines[end - 1].strip() or lines[end - 1].lstrip().startswith(("#", ";"))):
+        end -= 1
+    while start > 0 and lines[start - 1].lstrip().startswith(("#", ";")):
+        start -= 1
+    return lines[start:end]
+
+
+def with_main_dvc_sections(source: Source, blob: Blob, where: str) -> Blob:
+    """A step's DVC config with main's shared sections (`[plots]`) added if main has them and it lacks them."""
+    if not source.has(DVC_CONFIG):
+        return blob
+    main = _text(source.read(DVC_CONFIG), DVC_CONFIG)
+    text = _text(_content(source, blob), where)
+    missing = [
+        config_section(main, name)
+        for name in SHARED_DVC_SECTIONS
+        if config_section(main, name) is not None and config_section(text, name) is None
+    ]
+    if not missing:
+        return blob
+    lines = text.splitlines()
+    for section in missing:
+        lines += section or []
+    return Blob(blob.mode, data=_join(lines).encode())
 
 
 def _content(source: Source, blob: Blob) -> bytes:
@@ -542,12 +607,15 @@ def plan(source: Source) -> list[Step]:
             if dest.endswith(".ipynb"):
                 sol, ex, count = split_notebook_markers(data, f"{where}: {dest}")
             else:
-                sol_text, ex_text, count = split_markers(_text(data, dest), f"{where}: {dest}")
+                python = dest.endswith(".py")
+                sol_text, ex_text, count = split_markers(_text(data, dest), f"{where}: {dest}", python)
                 sol, ex = sol_text.encode(), ex_text.encode()
             added[dest] = Blob(blob.mode, data=sol)
             exercise_files[dest] = Blob(blob.mode, data=ex)
             regions[dest] = count
         tree.update(added)
+        if DVC_CONFIG in added:
+            tree[DVC_CONFIG] = with_main_dvc_sections(source, tree[DVC_CONFIG], f"{where}: files: {DVC_CONFIG}")
         for entry in exercise_specs:
             if not isinstance(entry, dict) or not isinstance(entry.get("file"), str):
                 raise StepsError(f"{where}: exercise: expected entries with a `file:`")
@@ -630,40 +698,119 @@ def make_commits(git: Git, steps: list[Step]) -> dict[str, str]:
     return commits
 
 
-def checked_out_branches(git: Git) -> set[str]:
-    listing = git.text("worktree", "list", "--porcelain")
-    lines = listing.splitlines()
-    return {line.split(" ", 1)[1].removeprefix("refs/heads/") for line in lines if line.startswith("branch ")}
+def worktrees(git: Git) -> dict[Path, str | None]:
+    """Every working tree of the repository: its folder -> the branch checked out there (None: detached)."""
+    trees: dict[Path, str | None] = {}
+    path: Path | None = None
+    for line in git.text("worktree", "list", "--porcelain").splitlines():
+        if line.startswith("worktree "):
+            path = Path(line.split(" ", 1)[1])
+            trees[path] = None
+        elif line.startswith("branch ") and path is not None:
+            trees[path] = line.split(" ", 1)[1].removeprefix("refs/heads/")
+    return trees
 
 
-def build(root: Path, force: bool, rev: str, out=sys.stdout) -> int:
-    git = Git(repo_root(root))
-    dirty = git.text("status", "--porcelain", "--untracked-files=no")
-    if dirty and not force:
+def default_steps_dir(root: Path) -> Path:
+    """Where `make steps` puts the steps folder: beside the repository, `<its folder name>-steps`."""
+    return root.parent / f"{root.name}-steps"
+
+
+def _same(a: Path, b: Path) -> bool:
+    return os.path.realpath(a) == os.path.realpath(b)
+
+
+def _status(path: Path) -> str:
+    """`git status --porcelain` of a working tree: its uncommitted changes and untracked files."""
+    return Git(path).text("status", "--porcelain")
+
+
+def source_changes(git: Git, source: Source) -> list[str]:
+    """Uncommitted changes to files the steps are made from (they would not be in the branches)."""
+    changed = git.text("diff", "--name-only", "HEAD").splitlines()
+    return sorted(path for path in changed if path in source.used)
+
+
+def ensure_steps_dir(git: Git, path: Path, first: str, out) -> None:
+    """The steps folder: a worktree of this repository at `path`, on `first` when new, reused when there.
+
+    Its `.venv` is a link to this checkout's `.venv`, so every step uses the same environment.
+    """
+    path = Path(os.path.abspath(path))
+    known = {p: b for p, b in worktrees(git).items() if _same(p, path)}
+    if known and not path.is_dir():
+        git.run("worktree", "prune")  # the folder was deleted by hand: forget it, then add it again
+        known = {}
+    if known:
+        branch = next(iter(known.values()))
+        print(f"Steps folder (reused): {path}, on {branch or 'a detached HEAD'}", file=out)
+    elif path.exists() and (not path.is_dir() or any(path.iterdir())):
         raise StepsError(
-            "the working tree has uncommitted changes:\n"
-            + "\n".join("  " + line for line in dirty.splitlines()[:10])
-            + "\nThe branches are built from the last commit, so these changes would not be in them."
-            "\nCommit (or stash) them first, or pass --force to build from the last commit anyway."
+            f"{path}: exists and is not a working tree of this repository, so it is left alone. "
+            "Choose another folder (make steps STEPS_DIR=/some/new/folder) or move that one away."
         )
+    else:
+        git.run("worktree", "add", "-q", str(path), first)
+        print(f"Steps folder (created): {path}, on {first}", file=out)
+    venv, link = git.root / ".venv", path / ".venv"
+    if link.is_symlink() or link.exists():
+        if not _same(link, venv):
+            print(f"  note: {link} is not a link to {venv}: left as it is", file=out)
+    else:
+        link.symlink_to(os.path.relpath(venv, path), target_is_directory=True)
+        print(f"  .venv -> {venv} (the same environment for every step)", file=out)
+
+
+def build(root: Path, force: bool, rev: str, steps_dir: Path | None = None, out=sys.stdout) -> int:
+    """Create or update the step branches; then set up the steps folder `steps_dir` (None: none).
+
+    Uncommitted changes matter only where the steps are made from (course/ and the project's
+    files it takes): the lessons, notes or anything else may be modified.
+    """
+    git = Git(repo_root(root))
     source = Source(git, rev)
     steps = plan(source)
+    dirty = source_changes(git, source) if rev == "HEAD" else []
+    if dirty and not force:
+        raise StepsError(
+            "files the step branches are made from have uncommitted changes:\n"
+            + "\n".join("  " + path for path in dirty[:10])
+            + "\nThe branches are built from the last commit, so these changes would not be in them."
+            "\nCommit them first, or pass --force (make steps FORCE=1) to build from the last commit anyway."
+        )
     wanted = make_commits(git, steps)
     current = {branch: git.rev(f"refs/heads/{branch}") for branch in wanted}
-    existing = sorted(b for b, sha in current.items() if sha)
-    if existing and not force:
+    changes = {b: sha for b, sha in wanted.items() if current[b] != sha}
+    moved = sorted(b for b in changes if current[b])
+    if moved and not force:
         raise StepsError(
-            f"{len(existing)} step branches exist already ({existing[0]}, ...). To update them from the "
-            "current source, run again with --force (make steps FORCE=1); commits you made on them "
+            f"{len(moved)} step branches exist already and differ from the current source ({moved[0]}, ...). "
+            "To update them, run again with --force (make steps FORCE=1); commits you made on them "
             "stay reachable in `git reflog`."
         )
-    changes = {b: sha for b, sha in wanted.items() if current[b] != sha}
-    busy = sorted(set(changes) & checked_out_branches(git))
-    if busy:
-        raise StepsError(
-            f"branch {busy[0]} is checked out: moving it would leave that working tree out of step with "
-            "its branch. Switch to main first (git switch main), then run this again."
+    # A branch to move that is checked out: in the steps folder, if nothing there is uncommitted,
+    # it is detached for the update and put back on the branch after (git moves its files);
+    # anywhere else, or with uncommitted work, the command refuses and changes nothing.
+    reattach: dict[Path, str] = {}
+    for tree, branch in worktrees(git).items():
+        if branch not in changes:
+            continue
+        if steps_dir is not None and _same(tree, steps_dir) and not _status(tree):
+            reattach[tree] = branch
+            continue
+        pending = _status(tree)
+        why = (
+            f"it has uncommitted changes:\n{pending}\nCommit them on a branch of your own "
+            f"(git -C {tree} switch -c my-work, then commit) or undo them"
+            if pending
+            else "moving it would leave that working tree out of step with its branch. Switch that "
+            "working tree to another branch first (git switch main)"
         )
+        raise StepsError(
+            f"branch {branch} is checked out in {tree} and would be updated, but {why}; then run this again."
+        )
+    for tree in reattach:
+        Git(tree).run("checkout", "-q", "--detach")
     if changes:
         commands = (
             "start\n"
@@ -671,13 +818,19 @@ def build(root: Path, force: bool, rev: str, out=sys.stdout) -> int:
             + "prepare\ncommit\n"
         )
         git.run("update-ref", "-m", f"course steps from {source.commit[:12]}", "--stdin", input=commands.encode())
+    for tree, branch in reattach.items():
+        Git(tree).run("checkout", "-q", branch)
     print(f"Course step branches from commit {source.commit[:12]} ({MANIFEST}):", file=out)
     for step in steps:
         for branch, kind in step.branches():
             state = "unchanged" if branch not in changes else ("updated" if current[branch] else "created")
             print(f"  {state:9} {branch:45} {kind}", file=out)
     first = steps[0].name
-    print(f"\nStart the course with:  git switch {first}", file=out)
+    if steps_dir is None:
+        print(f"\nStart the course with:  git worktree add ../steps {first}", file=out)
+        return 0
+    ensure_steps_dir(git, steps_dir, first, out)
+    print(f"\nStart the course with:  cd {Path(os.path.abspath(steps_dir))} && cat README.md", file=out)
     return 0
 
 
@@ -697,17 +850,31 @@ def list_branches(root: Path, rev: str, out=sys.stdout) -> int:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         prog="python course/build_steps.py",
-        description="Build the course's step branches from course/steps.yaml, without touching your checkout.",
+        description="Build the course's step branches from course/steps.yaml, without touching your checkout, "
+        "and a steps folder (a git worktree) to follow them in.",
     )
     parser.add_argument("command", choices=("build", "rebuild", "list"), help="rebuild = build --force")
-    parser.add_argument("--force", action="store_true", help="update existing branches, even with uncommitted changes")
+    parser.add_argument(
+        "--force", action="store_true", help="update existing branches, even with uncommitted changes to their sources"
+    )
     parser.add_argument("--from", dest="rev", default="HEAD", help="commit holding course/ (default: HEAD)")
     parser.add_argument("-C", dest="path", default=".", help="run in this repository (default: here)")
+    where = parser.add_mutually_exclusive_group()
+    where.add_argument(
+        "--steps-dir",
+        type=Path,
+        help="the steps folder, a git worktree for the step branches (default: ../<repository folder>-steps)",
+    )
+    where.add_argument("--no-steps-dir", action="store_true", help="build the branches only, no steps folder")
     args = parser.parse_args(sys.argv[1:] if argv is None else argv)
     try:
         if args.command == "list":
             return list_branches(Path(args.path), args.rev)
-        return build(Path(args.path), force=args.force or args.command == "rebuild", rev=args.rev)
+        steps_dir = None
+        if not args.no_steps_dir:
+            steps_dir = args.steps_dir.absolute() if args.steps_dir else default_steps_dir(repo_root(Path(args.path)))
+        force = args.force or args.command == "rebuild"
+        return build(Path(args.path), force=force, rev=args.rev, steps_dir=steps_dir)
     except StepsError as err:
         print(f"error: {err}", file=sys.stderr)
         return 1

@@ -33,6 +33,7 @@ $(STAMP):
 	$(UV) --quiet --no-deps --reinstall-package papermill-reproducible -e . -e tools ./$(ENGINE)
 	@echo "==> [setup 4/4] Jupyter kernel '$(KERNEL)' inside $(VENV)"
 	$(BIN)/python -m ipykernel install --sys-prefix --name $(KERNEL) --display-name "Python 3 ($(KERNEL))"
+	$(BIN)/python -m workbook.offline_plots
 	@rm -f $(VENV)/.installed*
 	@touch $(STAMP)
 

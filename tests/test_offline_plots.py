@@ -1,0 +1,247 @@
+"""`dvc plots show` and `dvc plots diff` draw every plot offline (workbook.offline_plots).
+
+DVC's default page loads Vega from a CDN; the committed `.dvc/config` names a template
+with the libraries inline, which `make setup` generates into `.venv`. Here:
+
+- the template `make setup` wrote is where `.dvc/config` says, up to date, and has its
+  JavaScript inline: no `<script src>`, DVC's `{plot_divs}` but no `{scripts}` (where
+  DVC would put its CDN tags);
+- in a reproduced copy of the project with this repository's `.dvc/config` (and `.venv`
+  beside it, as in the step branches' second working folder), the pages `dvc plots show`
+  and `dvc plots diff` write draw every plot `--json` lists in headless Chromium with the
+  network cut off: every request that is not a file is aborted and recorded, and host
+  names resolve to nothing. DVC's default page, in the same browser, draws no Vega plot
+  and tries the CDN: the cut is real;
+- DVC's message when the template is missing, which the README's Troubleshooting quotes.
+"""
+
+from __future__ import annotations
+
+import html.parser
+import json
+import os
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from conftest import REPO_ROOT, Repo
+from workbook import offline_plots
+
+BROWSER_PATH = os.environ.get("BROWSER_PATH", "/usr/bin/chromium")
+IN_CI = os.environ.get("CI", "").lower() == "true"
+BROWSER_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--host-resolver-rules=MAP * ~NOTFOUND"]
+DRAW_TIMEOUT_MS = 30_000
+MISSING_TEMPLATE_MESSAGE = "HTML template has to contain '{plot_divs}'"
+
+# What the page shows, counted in the browser: vega-embed draws each Vega-Lite plot as a
+# canvas (or an SVG) of class "marks" in the element it embeds into; a picture counts
+# once it has loaded (naturalWidth > 0).
+COUNT_DRAWN = """() => ({
+    vega: document.querySelectorAll('.vega-embed canvas.marks, .vega-embed svg.marks').length,
+    images: [...document.images].filter(image => image.complete && image.naturalWidth > 0).length,
+    embed: typeof window.vegaEmbed,
+})"""
+
+
+class ScriptTags(html.parser.HTMLParser):
+    """The <script> elements of a page: their attributes and their inline text."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.scripts: list[tuple[dict[str, str | None], str]] = []
+        self._inside = False
+
+    def handle_starttag(self, tag, attrs):
+        if tag == "script":
+            self.scripts.append((dict(attrs), ""))
+            self._inside = True
+
+    def handle_endtag(self, tag):
+        if tag == "script":
+            self._inside = False
+
+    def handle_data(self, data):
+        if self._inside:
+            attrs, text = self.scripts[-1]
+            self.scripts[-1] = (attrs, text + data)
+
+
+def scripts_of(page: str) -> list[tuple[dict[str, str | None], str]]:
+    parser = ScriptTags()
+    parser.feed(page)
+    return parser.scripts
+
+
+@pytest.fixture(scope="module")
+def template() -> Path:
+    """The template `make setup` wrote, found through the committed `.dvc/config`."""
+    path = offline_plots.configured_template(REPO_ROOT)
+    assert path is not None, f"{REPO_ROOT / '.dvc/config'} sets no plots.html_template"
+    assert path.is_file(), f"{path} (plots.html_template in .dvc/config) is missing: run `make setup`"
+    return path
+
+
+def test_the_template_is_where_the_config_says_and_up_to_date(template):
+    assert template == Path(os.path.normpath(REPO_ROOT / ".venv/share/workbook/dvc-plots-offline.html"))
+    assert template.samefile(offline_plots.DEFAULT_OUTPUT)  # where `make setup` writes it
+    assert template.read_text(encoding="utf-8") == offline_plots.template_html()  # same bytes every time
+
+
+def test_the_template_has_the_libraries_inline_and_no_remote_script(template):
+    page = template.read_text(encoding="utf-8")
+    scripts = scripts_of(page)
+    assert [attrs for attrs, _ in scripts] == [{"type": "text/javascript"}], "one inline script, no src"
+    bundle = scripts[0][1]
+    assert len(bundle) > 500_000  # Vega, Vega-Lite and vega-embed, minified
+    for marker in (
+        "window.vegaEmbed=",  # vega-embed, as the global DVC's plot divs call
+        "Invalid specification",  # Vega-Lite's compiler
+        "Unrecognized scale type",  # Vega's runtime
+    ):
+        assert marker in bundle, marker
+    assert "{plot_divs}" in page and "{refresh_tag}" in page
+    assert "{scripts}" not in page  # DVC would put its CDN <script src> tags there
+    assert "<link" not in page and "@import" not in page
+
+
+def test_the_command_line_writes_the_template_and_says_where(tmp_path, capsys):
+    output = tmp_path / "share" / "template.html"
+    assert offline_plots.main(["--output", str(output)]) == 0
+    assert output.read_text(encoding="utf-8") == offline_plots.template_html()
+    printed = capsys.readouterr().out
+    assert f"wrote {output} " in printed
+    # Not the file the project's .dvc/config names: the learner is told how to use it.
+    assert f"dvc config --local plots.html_template {output}" in printed
+
+
+def test_a_relative_template_path_is_resolved_from_the_dvc_folder_as_dvc_does(tmp_path):
+    (tmp_path / ".dvc").mkdir()
+    assert offline_plots.configured_template(tmp_path) is None
+    (tmp_path / ".dvc" / "config").write_text("[plots]\n    html_template = ../env/t.html\n")
+    assert offline_plots.configured_template(tmp_path) == tmp_path / "env" / "t.html"
+
+
+@pytest.fixture(scope="module")
+def project(tmp_path_factory, template) -> Repo:
+    """A reproduced, committed copy of the project, set up as this repository is.
+
+    First, with DVC's default config, `dvc plots show -o plots-default` writes DVC's own
+    page; then the copy gets this repository's `.dvc/config` and `.venv` beside it (a
+    symlink, as in the step branches' second working folder), so that its relative
+    template path resolves as it does here.
+    """
+    repo = Repo.copy_of_project(tmp_path_factory.mktemp("offline-plots"))
+    repo.dvc("repro")
+    repo.git("add", "-A")
+    repo.git("commit", "-qm", "reproduced")
+    repo.dvc("plots", "show", "-o", "plots-default")
+    (repo.root / ".venv").symlink_to(REPO_ROOT / ".venv", target_is_directory=True)
+    shutil.copyfile(REPO_ROOT / ".dvc" / "config", repo.root / ".dvc" / "config")
+    return repo
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator:
+    """One headless Chromium for the module."""
+    if not (Path(BROWSER_PATH).is_file() and os.access(BROWSER_PATH, os.X_OK)):
+        message = f"no browser at {BROWSER_PATH} (set BROWSER_PATH, or apt-get install -y chromium)"
+        if IN_CI:
+            pytest.fail(f"CI=true but {message}")
+        pytest.skip(message)
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=BROWSER_PATH, headless=True, args=BROWSER_ARGS)
+        try:
+            yield browser
+        finally:
+            browser.close()
+
+
+def open_offline(browser, page_file: Path):
+    """Open `page_file` with every request that is not a file aborted; the page and those requests."""
+    context = browser.new_context()
+    refused: list[str] = []
+    errors: list[str] = []
+
+    def only_files(route):
+        if route.request.url.startswith("file:"):
+            route.continue_()
+        else:
+            refused.append(route.request.url)
+            route.abort("internetdisconnected")
+
+    context.route("**/*", only_files)
+    page = context.new_page()
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    page.goto(page_file.as_uri(), wait_until="load")
+    return context, page, refused, errors
+
+
+def expected_plots(repo: Repo, *command: str) -> dict[str, int]:
+    """How many Vega-Lite plots and pictures DVC lists for `dvc plots <command> --json`."""
+    data = json.loads(repo.dvc("plots", *command, "--json").stdout)
+    assert not data.get("errors"), data
+    entries = [entry for plot in data["data"].values() for entry in plot]
+    counts = {kind: sum(entry["type"] == kind for entry in entries) for kind in ("vega", "image")}
+    assert len(entries) == counts["vega"] + counts["image"], entries
+    return {"vega": counts["vega"], "images": counts["image"]}
+
+
+@pytest.mark.parametrize("command", [("show",), ("diff", "HEAD")], ids=["show", "diff"])
+def test_dvc_plots_page_draws_every_plot_with_the_network_cut_off(browser, project, command):
+    expected = expected_plots(project, *command)
+    assert expected["vega"] >= 1 and expected["images"] >= 1, expected
+    out = f"plots-{command[0]}"
+    printed = project.dvc("plots", *command, "-o", out).stdout
+    page_file = project.root / out / "index.html"
+    assert page_file.as_uri() in printed
+
+    written = page_file.read_text(encoding="utf-8")
+    assert not [attrs for attrs, _ in scripts_of(written) if "src" in attrs], "a <script src> in the page"
+    context, page, refused, errors = open_offline(browser, page_file)
+    try:
+        page.wait_for_function(
+            f"() => ({COUNT_DRAWN})().vega >= {expected['vega']}", timeout=DRAW_TIMEOUT_MS, polling=100
+        )
+        drawn = page.evaluate(COUNT_DRAWN)
+    finally:
+        context.close()
+    assert {"vega": drawn["vega"], "images": drawn["images"]} == expected, (drawn, errors)
+    assert refused == [], "the page asked for something beyond the file system"
+    assert errors == []
+
+
+def test_without_the_template_dvc_page_draws_no_vega_plot_offline(browser, project):
+    """The proof that the cut is real: DVC's own page, in the same browser, draws no Vega plot."""
+    expected = expected_plots(project, "show")
+    page_file = project.root / "plots-default" / "index.html"  # written with DVC's default config
+    remote = [attrs["src"] for attrs, _ in scripts_of(page_file.read_text(encoding="utf-8")) if attrs.get("src")]
+    assert remote and all(src.startswith("https://") for src in remote), remote
+    context, page, refused, errors = open_offline(browser, page_file)
+    try:
+        page.wait_for_load_state("networkidle")
+        drawn = page.evaluate(COUNT_DRAWN)
+    finally:
+        context.close()
+    assert sorted(refused) == sorted(remote)  # DVC's page tried the CDN, and was refused
+    assert drawn == {"vega": 0, "images": expected["images"], "embed": "undefined"}, drawn
+    assert any("vegaEmbed is not defined" in error for error in errors), errors
+
+
+def test_a_missing_template_fails_with_the_message_the_readme_explains(project):
+    # As if `make setup` had not written it: the config names a file that is not there.
+    project.dvc("config", "--local", "plots.html_template", "../no-such-folder/dvc-plots-offline.html")
+    try:
+        result = project.dvc("plots", "show", "-o", "plots-missing", check=False)
+    finally:
+        project.dvc("config", "--local", "--unset", "plots.html_template")
+    assert result.returncode != 0
+    assert MISSING_TEMPLATE_MESSAGE in result.stderr, result.stderr
+    assert not (project.root / "plots-missing" / "index.html").exists()
+    troubleshooting = (REPO_ROOT / "README.md").read_text().split("## Troubleshooting", 1)[1].split("\n## ", 1)[0]
+    assert MISSING_TEMPLATE_MESSAGE in troubleshooting
+    assert ".venv/share/workbook/dvc-plots-offline.html" in troubleshooting
+    assert "make setup" in troubleshooting

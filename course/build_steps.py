@@ -165,6 +165,7 @@ class Source:
         """The file `source`, or every file under the folder `source`."""
         source = source.rstrip("/")
         if source in self.files:
+            self.used.add(source)
             return [source]
         inside = sorted(p for p in self.files if p.startswith(source + "/"))
         if not inside:

@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import os
 import re
+import shutil
+import subprocess
+import time
 import tomllib
 from importlib.metadata import version
 from pathlib import Path
@@ -66,3 +70,42 @@ def test_the_engine_is_installed_as_a_copy_so_every_step_branch_finds_it():
     import papermill_reproducible
 
     assert Path(papermill_reproducible.__file__).parent.name == "site-packages"
+
+
+def _setup_is_current(folder: Path, makefile: str) -> bool:
+    """In a copy of the setup's inputs under `folder`: does `make -q setup` find nothing to do?
+
+    The environment is stood in for by the stamp file the Makefile names (read from `make -n`),
+    made as `make setup` would; the round trip through the step branches is a `touch` of the
+    files git rewrites when it switches.
+    """
+    inputs = [
+        "requirements.txt",
+        "pyproject.toml",
+        "tools/pyproject.toml",
+        "tools/papermill-reproducible/pyproject.toml",
+        "tools/papermill-reproducible/papermill_reproducible.py",
+    ]
+    for name in inputs:
+        (folder / name).parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy(REPO_ROOT / name, folder / name)
+    (folder / "Makefile").write_text(makefile)
+    dry = subprocess.run(["make", "-n", "setup"], cwd=folder, capture_output=True, text=True, check=True).stdout
+    stamps = set(re.findall(r"\.venv/\.installed-[0-9a-f]{16}", dry))
+    assert len(stamps) == 1, dry
+    (folder / ".venv").mkdir(exist_ok=True)
+    (folder / stamps.pop()).touch()
+    assert subprocess.run(["make", "-q", "setup"], cwd=folder).returncode == 0, "fresh stamp, yet out of date"
+    later = time.time() + 60
+    for name in ("requirements.txt", "pyproject.toml"):  # git switch rewrote them: newer timestamps
+        os.utime(folder / name, (later, later))
+    return subprocess.run(["make", "-q", "setup"], cwd=folder).returncode == 0
+
+
+def test_a_branch_round_trip_reinstalls_nothing(tmp_path: Path):
+    makefile = (REPO_ROOT / "Makefile").read_text()
+    assert _setup_is_current(tmp_path / "by-content", makefile)
+    # The check can fail: the same Makefile with its stamp keyed on the files' timestamps.
+    assert makefile.count("\n$(STAMP):\n") == 1
+    by_time = makefile.replace("\n$(STAMP):\n", "\n$(STAMP): $(SETUP_INPUTS)\n")
+    assert not _setup_is_current(tmp_path / "by-time", by_time)

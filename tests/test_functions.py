@@ -16,7 +16,16 @@ from iris_pipeline.dataset import (
 )
 from iris_pipeline.evaluate import CLASS_NAMES, confusion_frame, confusion_matrix, evaluate
 from iris_pipeline.features import FEATURES_SCHEMA, featurize
-from iris_pipeline.io import InputError, atomic_path, load_model, read_csv, save_model, write_csv, write_json
+from iris_pipeline.io import (
+    InputError,
+    atomic_path,
+    load_model,
+    project_root,
+    read_csv,
+    save_model,
+    write_csv,
+    write_json,
+)
 from iris_pipeline.plots import plot_confusion_matrix
 from iris_pipeline.train import make_estimator, train
 
@@ -175,3 +184,22 @@ def test_saved_model_bytes_are_the_same_for_the_same_fit(model, splits, tmp_path
     first = save_model(model, tmp_path / "a.joblib").read_bytes()
     second = save_model(again, tmp_path / "b.joblib").read_bytes()
     assert first == second
+
+
+def test_project_root_is_the_nearest_folder_with_dvc_yaml_or_params_yaml(tmp_path, monkeypatch):
+    outer, inner = tmp_path / "outer", tmp_path / "outer" / "workspace" / "project"
+    (inner / "stages").mkdir(parents=True)
+    (outer / "dvc.yaml").write_text("stages: {}\n")
+    (inner / "params.yaml").write_text("base: {}\n")  # a project before DVC (step 4)
+    assert project_root(inner / "stages") == inner.resolve()
+    assert project_root(outer / "workspace") == outer.resolve()
+    (inner / "dvc.yaml").write_text("stages: {}\n")
+    (inner / "params.yaml").unlink()
+    assert project_root(inner) == inner.resolve()
+    monkeypatch.chdir(inner / "stages")  # JupyterLab's kernel starts in the notebook's folder
+    assert project_root() == inner.resolve()
+
+
+def test_project_root_outside_a_project_is_a_clear_error(tmp_path):
+    with pytest.raises(FileNotFoundError, match=r"no dvc\.yaml or params\.yaml in this folder or any folder above it"):
+        project_root(tmp_path)

@@ -18,6 +18,28 @@ from typing import Any
 import joblib
 import pandas as pd
 
+# What marks the project's root folder: the pipeline (dvc.yaml), or before DVC runs it
+# (step 4 of the course) the configuration the stages read.
+PROJECT_MARKERS = ("dvc.yaml", "params.yaml")
+
+
+def project_root(start: str | Path | None = None) -> Path:
+    """The project's root: the nearest folder, from `start` (default: the working folder)
+    upward, that holds dvc.yaml or params.yaml.
+
+    The stages run from there, as under `dvc repro`, also when a stage notebook is opened in
+    JupyterLab, whose kernel starts in the notebook's own folder, `stages/`.
+    """
+    start = Path.cwd() if start is None else Path(start)
+    start = start.resolve()
+    for folder in (start, *start.parents):
+        if any((folder / marker).is_file() for marker in PROJECT_MARKERS):
+            return folder
+    raise FileNotFoundError(
+        f"{start}: no {' or '.join(PROJECT_MARKERS)} in this folder or any folder above it: "
+        "expected to run inside the project (the folder that holds dvc.yaml)"
+    )
+
 
 class InputError(FileNotFoundError):
     """A stage's input is missing, unreadable or breaks its contract (columns, types, blanks)."""

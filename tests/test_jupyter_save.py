@@ -1,0 +1,157 @@
+"""What JupyterLab saves (workbook.jupyter_save), through the save path JupyterLab uses.
+
+JupyterLab saves through jupyter_server's contents manager, which runs the pre-save hook
+that `make setup` configures (`python -m workbook.jupyter_save install`). These tests load
+the server's configuration the way `jupyter lab` does (the environment's own config path,
+with a throwaway user config folder) and save with a `FileContentsManager` built from it:
+
+- a lesson saved with what the kernel reports (`language_info` with this machine's Python
+  version) is byte-identical to the committed file;
+- a stage notebook run as JupyterLab runs it (a kernel started in `stages/`) works from the
+  project root, writes what `dvc repro` writes, and saved with its outputs leaves the
+  project as it was: `git status` clean, `dvc status` up to date.
+
+tests/test_browser.py does the same save in a real browser.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+from pathlib import Path
+
+import nbformat
+import pytest
+from nbclient import NotebookClient
+
+from conftest import REPO_ROOT, Repo
+from workbook import jupyter_save
+
+LESSON = "lessons/01-introduction.ipynb"
+STAGE_ORDER = ("data_load", "featurize", "data_split", "train", "evaluate")
+KERNEL = "mlops-course"
+# What a kernel of this environment reports, as JupyterLab puts it into the notebook.
+KERNEL_LANGUAGE_INFO = {
+    "codemirror_mode": {"name": "ipython", "version": 3},
+    "file_extension": ".py",
+    "mimetype": "text/x-python",
+    "name": "python",
+    "nbconvert_exporter": "python",
+    "pygments_lexer": "ipython3",
+    "version": "3.11.7",
+}
+
+
+@pytest.fixture
+def contents_manager(tmp_path, monkeypatch):
+    """A function (root folder -> FileContentsManager) configured as `jupyter lab` from .venv is."""
+    from jupyter_server.serverapp import ServerApp
+    from jupyter_server.services.contents.filemanager import FileContentsManager
+
+    monkeypatch.setenv("JUPYTER_CONFIG_DIR", str(tmp_path / "jupyter-user-config"))  # not the user's own
+    app = ServerApp()
+    app.load_config_file()
+    assert app.config.FileContentsManager.get("pre_save_hook") == jupyter_save.HOOK, (
+        f"{jupyter_save.config_path()} does not set FileContentsManager.pre_save_hook = {jupyter_save.HOOK}: "
+        "run `make setup`"
+    )
+
+    def make(root: Path) -> FileContentsManager:
+        return FileContentsManager(
+            config=app.config, root_dir=str(root), checkpoints_kwargs={"root_dir": str(tmp_path / "checkpoints")}
+        )
+
+    return make
+
+
+def save(manager, path: str, notebook: dict) -> None:
+    """Save `notebook` at `path` as JupyterLab does: PUT /api/contents/<path> -> contents_manager.save."""
+    manager.save({"type": "notebook", "format": "json", "content": copy.deepcopy(notebook)}, path)
+
+
+def test_install_sets_the_hook_and_keeps_the_rest_of_the_config(tmp_path):
+    config = tmp_path / "etc" / "jupyter" / "jupyter_server_config.json"
+    config.parent.mkdir(parents=True)
+    config.write_text(json.dumps({"ServerApp": {"port": 9999}, "FileContentsManager": {"use_atomic_writing": False}}))
+    assert jupyter_save.install(tmp_path) == config
+    assert json.loads(config.read_text()) == {
+        "ServerApp": {"port": 9999},
+        "FileContentsManager": {"use_atomic_writing": False, "pre_save_hook": jupyter_save.HOOK},
+    }
+    config.write_text("[1, 2]")
+    with pytest.raises(SystemExit, match=r"jupyter_server_config\.json: a JSON list: expected an object"):
+        jupyter_save.install(tmp_path)
+
+
+def test_a_lesson_opened_and_saved_stays_byte_identical(tmp_path, contents_manager):
+    root = tmp_path / "checkout"
+    (root / "lessons").mkdir(parents=True)
+    committed = (REPO_ROOT / LESSON).read_bytes()
+    (root / LESSON).write_bytes(committed)
+    manager = contents_manager(root)
+    opened = manager.get(LESSON)["content"]  # what JupyterLab loads ...
+    opened["metadata"]["language_info"] = dict(KERNEL_LANGUAGE_INFO)  # ... and fills in from the kernel
+    save(manager, LESSON, opened)
+    assert (root / LESSON).read_bytes() == committed
+
+    # Outputs of a lesson are the learner's to keep: only machine-specific metadata is left as on disk.
+    first = next(index for index, cell in enumerate(opened["cells"]) if cell["cell_type"] == "code")
+    opened["cells"][first]["outputs"] = [nbformat.v4.new_output("stream", text="mine\n")]
+    save(manager, LESSON, opened)
+    saved = json.loads((root / LESSON).read_text())
+    assert saved["cells"][first]["outputs"] == [{"name": "stdout", "output_type": "stream", "text": ["mine\n"]}]
+    assert "version" not in saved["metadata"]["language_info"]
+
+
+def test_a_new_notebook_keeps_what_the_kernel_reports(tmp_path, contents_manager):
+    manager = contents_manager(tmp_path)
+    notebook = nbformat.v4.new_notebook(metadata={"language_info": dict(KERNEL_LANGUAGE_INFO)})
+    save(manager, "mine.ipynb", notebook)
+    assert json.loads((tmp_path / "mine.ipynb").read_text())["metadata"]["language_info"] == KERNEL_LANGUAGE_INFO
+
+
+def test_a_stage_saved_with_outputs_keeps_its_code_and_drops_the_run(project: Repo, contents_manager):
+    manager = contents_manager(project.root)
+    path = "stages/train.ipynb"
+    notebook = manager.get(path)["content"]
+    notebook["metadata"]["language_info"] = dict(KERNEL_LANGUAGE_INFO)
+    for count, cell in enumerate(c for c in notebook["cells"] if c["cell_type"] == "code"):
+        cell["execution_count"] = count + 1
+        cell["outputs"] = [nbformat.v4.new_output("stream", text="INFO train: ...\n")]
+        cell["metadata"].update({"execution": {"iopub.status.idle": "2026-01-01T00:00:00Z"}, "scrolled": True})
+        cell["metadata"]["jupyter"] = {"outputs_hidden": True}
+    save(manager, path, notebook)
+    assert project.git("status", "--porcelain").stdout == ""
+
+    # An edit of the code is saved: that is a change of the stage.
+    notebook["cells"][-1]["source"] += "\nprint('more')"
+    save(manager, path, notebook)
+    assert project.git("status", "--porcelain").stdout == f" M {path}\n"
+    saved = nbformat.read(project.root / path, as_version=4)
+    assert saved.cells[-1].source.endswith("print('more')") and saved.cells[-1].outputs == []
+
+
+@pytest.mark.slow
+def test_stage_notebooks_run_in_jupyterlab_as_under_dvc_repro(project: Repo, contents_manager):
+    """Each stage as a learner explores it: kernel in stages/, run top to bottom, saved with outputs."""
+    project.dvc("repro")  # the project as in a learner's checkout: run, and the .gitignore files DVC wrote committed
+    project.git("add", "-A")
+    project.git("commit", "-qm", "dvc repro")
+    tracked = {path: (project.root / path).read_bytes() for path in ("reports/metrics.json", "models/model.joblib")}
+    manager = contents_manager(project.root)
+    for stage in STAGE_ORDER:
+        path = f"stages/{stage}.ipynb"
+        notebook = nbformat.read(project.root / path, as_version=4)
+        # JupyterLab starts the kernel in the notebook's folder, and runs the cells as they are
+        # (no injected parameters: params_file keeps its default, params.yaml).
+        in_stages = {"metadata": {"path": str(project.root / "stages")}}
+        NotebookClient(notebook, kernel_name=KERNEL, timeout=600, resources=in_stages).execute()
+        assert any(cell.get("outputs") for cell in notebook.cells), f"{path} ran without any output"
+        save(manager, path, notebook)
+    # The same inputs gave the same outputs, written where dvc repro writes them ...
+    for path, before in tracked.items():
+        assert (project.root / path).read_bytes() == before, path
+    assert not (project.root / "stages" / "data").exists() and not (project.root / "stages" / "reports").exists()
+    # ... and the project is as it was: nothing for git to commit, nothing for DVC to rerun.
+    assert project.git("status", "--porcelain").stdout == ""
+    assert "Data and pipelines are up to date." in project.dvc("status").stdout

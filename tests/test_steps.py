@@ -2,8 +2,10 @@
 
 Everything runs in a temporary `git clone` of this repository (conftest's
 `Repo.clone_of_this_repo`), so only committed files take part, as for a learner who just
-cloned the course. The slow tests run what each step's README says to run, in a
-`git worktree` of that step's branch.
+cloned the course. The slow tests walk the course as the README says: a lesson run (so
+modified) in the clone, `make steps`'s command, then in the steps folder it made, every
+step in turn with what its README says to run, `git status` clean in both folders at
+every switch.
 """
 
 from __future__ import annotations
@@ -12,7 +14,9 @@ import ast
 import difflib
 import json
 import os
+import re
 import sys
+from dataclasses import dataclass
 from pathlib import Path
 
 import nbformat
@@ -23,11 +27,14 @@ from build_steps import (
     AUTHOR_NAME,
     BASE_DATE,
     SOLUTION_SUFFIX,
+    TODO_ERROR,
     TODO_PREFIX,
     Git,
     Source,
     StepsError,
+    _content,
     append_yaml_items,
+    default_steps_dir,
     drop_toml_tables,
     drop_yaml_keys,
     package_modules,
@@ -36,7 +43,7 @@ from build_steps import (
     split_markers,
     yaml_key_region,
 )
-from conftest import REPO_ROOT, Repo, run
+from conftest import REPO_ROOT, Repo, run, set_param
 
 STEPS = [
     "step-1-organize-ml-project",
@@ -59,7 +66,6 @@ PIPELINE_FILES = [
     "dvc.yaml",
     "dvc.lock",
     ".dvcignore",
-    ".gitignore",
     ".dvc/.gitignore",
     "reports/metrics.json",
     "reports/confusion_matrix_data.csv",
@@ -98,12 +104,35 @@ def worktree(repo: Repo, branch: str, path: Path) -> Path:
     return path
 
 
+LESSON = "lessons/04-versioning-data.ipynb"
+
+
+def run_lesson_as_jupyterlab_would(root: Path) -> str:
+    """Give a lesson outputs and execution counts, as running it in JupyterLab does; its status line."""
+    path = root / LESSON
+    notebook = nbformat.read(path, 4)
+    for count, cell in enumerate((c for c in notebook.cells if c.cell_type == "code"), 1):
+        cell.execution_count = count
+        cell.outputs = [nbformat.v4.new_output("stream", name="stdout", text=f"ran cell {count}\n")]
+    nbformat.write(notebook, path)
+    return f" M {LESSON}"
+
+
 @pytest.fixture(scope="module")
 def built(tmp_path_factory) -> Repo:
-    """A clone with every step branch built."""
+    """A clone where a lesson was run, with every step branch built and the steps folder beside it.
+
+    The clone's `.venv` stands for the environment of `make setup`: a folder whose `bin`
+    and `share` are this checkout's (the steps folder's `.venv` links to it).
+    """
     clone = course_clone(tmp_path_factory.mktemp("steps"))
+    (clone.root / ".venv").mkdir()
+    for part in ("bin", "share"):
+        (clone.root / ".venv" / part).symlink_to(REPO_ROOT / ".venv" / part)
+    clone.lesson_status = run_lesson_as_jupyterlab_would(clone.root)
     result = steps(clone, "build")
-    assert "created" in result.stdout
+    assert "created" in result.stdout and "Steps folder (created)" in result.stdout
+    assert git(clone, "status", "--porcelain") == clone.lesson_status.strip()
     return clone
 
 
@@ -140,7 +169,7 @@ def test_same_source_gives_same_commits(built: Repo, tmp_path: Path):
         assert git(other, "rev-parse", branch) == git(built, "rev-parse", branch)
 
 
-def _hunks_only_todo(solution: list[str], exercise: list[str], where: str) -> int:
+def _hunks_only_todo(solution: list[str], exercise: list[str], where: str, python: bool) -> int:
     """Check every difference replaces solution lines by one TODO line; return the count."""
     count = 0
     matcher = difflib.SequenceMatcher(a=solution, b=exercise, autojunk=False)
@@ -148,9 +177,15 @@ def _hunks_only_todo(solution: list[str], exercise: list[str], where: str) -> in
         if tag == "equal":
             continue
         added = exercise[b0:b1]
-        assert tag == "replace" and len(added) == 1, f"{where}: unexpected change {solution[a0:a1]} -> {added}"
+        assert tag == "replace" and len(added) in (1, 2), f"{where}: unexpected change {solution[a0:a1]} -> {added}"
         assert added[0].lstrip().startswith(TODO_PREFIX), f"{where}: {added[0]!r} is not a task line"
-        assert len(added[0].strip()) > len(TODO_PREFIX) + 10, f"{where}: the task line says nothing"
+        task = added[0].strip().removeprefix(TODO_PREFIX)
+        assert len(task) > 10, f"{where}: the task line says nothing"
+        if python:  # the unsolved exercise stops, naming its task
+            raising = f"raise {TODO_ERROR}({(TODO_PREFIX.removeprefix('# ') + task)!r})"
+            assert added[1:] == [added[0][: -len(added[0].lstrip())] + raising], f"{where}: {added[1:]}"
+        else:
+            assert len(added) == 1, f"{where}: {added}"
         count += 1
     for line in solution:
         assert TODO_PREFIX not in line and "# <solution>" not in line and "# </solution>" not in line, where
@@ -183,9 +218,12 @@ def test_exercises_differ_from_solutions_only_in_marked_regions(built: Repo):
                 for sol_cell, ex_cell in zip(sol_nb.cells, ex_nb.cells, strict=True):
                     assert sol_cell.cell_type == ex_cell.cell_type
                     assert not sol_cell.get("outputs") and not ex_cell.get("outputs"), f"{where}: outputs"
-                    count += _hunks_only_todo(sol_cell.source.splitlines(), ex_cell.source.splitlines(), where)
+                    count += _hunks_only_todo(
+                        sol_cell.source.splitlines(), ex_cell.source.splitlines(), where, python=True
+                    )
             else:
-                count = _hunks_only_todo(solution.splitlines(), exercise.splitlines(), where)
+                python = path.endswith(".py")
+                count = _hunks_only_todo(solution.splitlines(), exercise.splitlines(), where, python)
             if path.endswith(".py"):
                 # The task is to write code, not imports: the exercise module still imports what
                 # the solution does (with imports at the top, a removed body keeps them).
@@ -222,31 +260,37 @@ def test_each_step_carries_what_it_needs(built: Repo):
 def test_last_step_holds_mains_pipeline(built: Repo):
     for path in PIPELINE_FILES:
         assert git(built, "rev-parse", f"{LAST}:{path}") == git(built, "rev-parse", f"HEAD:{path}"), path
+    # main's .gitignore, and after it what the steps' own commands leave: nothing else.
+    ignored, mains = git(built, "show", f"{LAST}:.gitignore"), git(built, "show", "HEAD:.gitignore")
+    assert ignored.startswith(mains + "\n")
+    extra = [line for line in ignored.removeprefix(mains).splitlines() if line and not line.startswith("#")]
+    assert extra == [".venv", "/reports/runs/iris_prototype.ipynb", "/my-params.yaml"]
     files = git(built, "ls-tree", "-r", "--name-only", LAST).splitlines()
     # The package is main's, each module as on main, and nothing of the course's machinery.
     assert sorted(f for f in files if f.startswith("src/")) == sorted(f"src/iris_pipeline/{m}.py" for m in PACKAGE)
     assert not [f for f in files if f.startswith(("course/", "lessons/", "tools/", "tests/"))]
 
 
-def test_refuses_existing_branches_dirty_tree_and_checked_out_branch(tmp_path: Path):
+def test_refuses_changed_sources_moved_branches_and_checked_out_branch(tmp_path: Path):
     clone = course_clone(tmp_path)
     head = git(clone, "rev-parse", "HEAD")
     branch = git(clone, "symbolic-ref", "--short", "HEAD")  # whatever the course's branch is called
-    steps(clone, "build")
-    again = steps(clone, "build", check=False)
-    assert again.returncode == 1 and "exist already" in again.stderr and "--force" in again.stderr
+    steps(clone, "build", "--no-steps-dir")
+    again = steps(clone, "build", "--no-steps-dir")  # safe to run again: nothing moves
+    assert "created" not in again.stdout and "updated" not in again.stdout
 
     (clone.root / "params.yaml").write_text((clone.root / "params.yaml").read_text() + "# edited\n")
     dirty = steps(clone, "build", check=False)
-    assert dirty.returncode == 1 and "uncommitted changes" in dirty.stderr and " M params.yaml" in dirty.stderr
-    # The learner's edit, branch and HEAD are untouched by either refusal.
+    assert dirty.returncode == 1 and "uncommitted changes" in dirty.stderr and "  params.yaml" in dirty.stderr
+    # The learner's edit, branch and HEAD are untouched by the refusal, and no steps folder was made.
     assert git(clone, "status", "--porcelain") == "M params.yaml"
     assert git(clone, "symbolic-ref", "--short", "HEAD") == branch
     assert git(clone, "rev-parse", "HEAD") == head
+    assert not default_steps_dir(clone.root).exists()
     git(clone, "checkout", "--", "params.yaml")
 
     before = {b: git(clone, "rev-parse", b) for b in CHAIN}
-    same = steps(clone, "build", "--force")
+    same = steps(clone, "build", "--no-steps-dir", "--force")
     assert "created" not in same.stdout and "updated" not in same.stdout
     assert {b: git(clone, "rev-parse", b) for b in CHAIN} == before
 
@@ -254,18 +298,20 @@ def test_refuses_existing_branches_dirty_tree_and_checked_out_branch(tmp_path: P
     readme = clone.root / "course/step-6/README.md"
     readme.write_text(readme.read_text() + "\nOne more line.\n")
     git(clone, "commit", "-qam", "Edit step 6")
+    moved = steps(clone, "build", "--no-steps-dir", check=False)
+    assert moved.returncode == 1 and "exist already" in moved.stderr and "FORCE=1" in moved.stderr
     busy_tree = tmp_path / "wt-step-7"
     git(clone, "worktree", "add", "-q", str(busy_tree), STEPS[6])  # the learner works on step 7
-    busy = steps(clone, "rebuild", check=False)
+    busy = steps(clone, "rebuild", "--no-steps-dir", check=False)
     assert busy.returncode == 1 and "is checked out" in busy.stderr
     assert {b: git(clone, "rev-parse", b) for b in CHAIN} == before  # all or nothing
     git(clone, "worktree", "remove", str(busy_tree))
-    updated = steps(clone, "rebuild")
+    updated = steps(clone, "rebuild", "--no-steps-dir")
     assert f"updated   {STEPS[5]}" in updated.stdout and f"unchanged {CHAIN[4]}" in updated.stdout
     assert "One more line." in git(clone, "show", f"{STEPS[5]}:README.md")
     assert git(clone, "rev-parse", CHAIN[4]) == before[CHAIN[4]]
     assert git(clone, "status", "--porcelain") == ""
-    wrong = steps(clone, "rebuild", "--from", STEPS[0], check=False)
+    wrong = steps(clone, "rebuild", "--no-steps-dir", "--from", STEPS[0], check=False)
     assert wrong.returncode == 1 and "course/steps.yaml is not in commit" in wrong.stderr
     listing = steps(clone, "list").stdout.splitlines()
     assert len(listing) == 13 and all(line.startswith("current ") for line in listing)
@@ -278,71 +324,166 @@ def _metrics(root: Path) -> dict:
 def _readme_command(root: Path, command: str) -> list[str]:
     """A command the branch's README tells the learner to run (checked to be there), as argv."""
     assert command in (root / "README.md").read_text(), f"the README does not show `{command}`"
-    return command.split()
+    argv = command.split()
+    return [sys.executable, *argv[1:]] if argv[0] == "python" else argv
 
 
-NOTEBOOK_COMMAND = "jupyter nbconvert --to notebook --execute iris_prototype.ipynb --output-dir reports/runs"
+NOTEBOOK_COMMAND = (
+    "jupyter nbconvert --to notebook --execute --KernelManager.transport=ipc iris_prototype.ipynb "
+    "--output-dir reports/runs"
+)
+TCP_WARNING = "Kernel is running over TCP without encryption"
+ANSI = re.compile(r"\x1b\[[0-9;]*m")
+
+
+@dataclass
+class Walk:
+    """The learner of the README: the clone (a lesson run in it) and the steps folder `make steps` made."""
+
+    repo: Repo
+    root: Path
+    done: int = 0
+
+    def run(self, command: str, step: int, check: bool = True, readme: bool = True):
+        """Run a command of the current branch's README in the steps folder, as the README says.
+
+        From step 3 on, the README has the learner `export PYTHONPATH="$PWD/src"`: the branch's package.
+        """
+        argv = _readme_command(self.root, command) if readme else command.split()
+        env = {"PYTHONPATH": str(self.root / "src")} if step >= 3 else {}
+        result = self.repo.run(*argv, cwd=self.root, check=check, **env)
+        assert TCP_WARNING not in result.stderr, f"{command}: {result.stderr}"
+        return result
+
+    def switch(self, branch: str) -> None:
+        """`git switch` in the steps folder; both folders clean before and after (the lesson is the learner's)."""
+        for moment in ("before", "after"):
+            assert git(self.repo, "status", "--porcelain", cwd=self.root) == "", f"steps folder {moment} {branch}"
+            assert git(self.repo, "status", "--porcelain") == self.repo.lesson_status.strip(), f"checkout {moment}"
+            if moment == "before":
+                git(self.repo, "switch", "-q", branch, cwd=self.root)
+        assert git(self.repo, "branch", "--show-current", cwd=self.root) == branch
+
+    def tasks(self, exercise: str) -> list[str]:
+        """The `# TODO (exercise)` tasks of an exercise branch, from the files it changes."""
+        found = []
+        for path in git(self.repo, "diff", "--name-only", exercise, exercise + SOLUTION_SUFFIX).splitlines():
+            text = git(self.repo, "show", f"{exercise}:{path}")
+            if path.endswith(".ipynb"):
+                text = "\n".join(cell.source for cell in nbformat.reads(text, 4).cells)
+            found += [line.strip().removeprefix(TODO_PREFIX) for line in text.splitlines() if TODO_PREFIX in line]
+        assert found, exercise
+        return found
+
+    def unsolved(self, step: int, command: str) -> None:
+        """On the exercise branch, the documented command fails and names a task that is missing."""
+        exercise = STEPS[step - 1]
+        self.switch(exercise)
+        result = self.run(command, step, check=False)
+        output = ANSI.sub("", result.stdout + result.stderr)
+        assert result.returncode != 0, f"{exercise}: `{command}` succeeded although the exercise is not solved"
+        named = [task for task in self.tasks(exercise) if f"{TODO_ERROR}: TODO (exercise): {task}" in output]
+        assert named, f"{exercise}: the failure names no task:\n{output[-2000:]}"
+        assert "done:" not in result.stdout  # no claim of success
+
+
+@pytest.fixture(scope="module")
+def walk(built: Repo) -> Walk:
+    root = default_steps_dir(built.root)
+    assert (root / ".venv").is_symlink() and (root / ".venv").resolve() == (built.root / ".venv").resolve()
+    assert git(built, "branch", "--show-current", cwd=root) == STEPS[0]  # where make steps leaves it
+    return Walk(built, root)
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("step", [1, 2, 3])
-def test_notebook_steps_run(built: Repo, tmp_path: Path, step: int):
-    root = worktree(built, CHAIN[step - 1], tmp_path / f"wt-{step}")
-    # PYTHONPATH: the branch's own package (step 3), as the editable install gives a learner.
-    built.run(*_readme_command(root, NOTEBOOK_COMMAND), cwd=root, PYTHONPATH=str(root / "src"))
-    assert _metrics(root) == {"f1": DEFAULT_F1}
-    for path in (
-        "data/raw/iris.csv",
-        "data/processed/test_iris.csv",
-        "models/model.joblib",
-        "reports/confusion_matrix.png",
-        "reports/runs/iris_prototype.ipynb",
-    ):
-        assert (root / path).is_file(), path
-    assert git(built, "status", "--porcelain", cwd=root) == ""  # outputs are git-ignored
-
-
-@pytest.mark.slow
-def test_step_4_runs_its_stages(built: Repo, tmp_path: Path):
-    root = worktree(built, CHAIN[3], tmp_path / "wt-4")
-    argv = _readme_command(root, "python run_pipeline.py")
-    result = built.run(sys.executable, *argv[1:], cwd=root, PYTHONPATH=str(root / "src"))
-    assert result.stdout.count("==> ") == 5
-    assert _metrics(root) == {"f1": DEFAULT_F1}
-    # Each stage got its one parameter, the params file, and read every value from it.
-    executed = nbformat.read(root / "reports/runs/evaluate.ipynb", 4)
-    assert executed.metadata.papermill.parameters == {"params_file": "params.yaml"}
-    assert git(built, "status", "--porcelain", cwd=root) == ""
-
-
-@pytest.mark.slow
-def test_step_5_dvc_repro(built: Repo, tmp_path: Path):
-    root = worktree(built, CHAIN[4], tmp_path / "wt-5")
-    built.run(*_readme_command(root, "dvc repro"), cwd=root, PYTHONPATH=str(root / "src"))
-    assert _metrics(root) == {"f1": DEFAULT_F1}
-    # Every output is DVC's and git-ignored, and the run reproduces the committed dvc.lock.
-    assert git(built, "status", "--porcelain", cwd=root) == ""
-    status = built.run("dvc", "status", cwd=root, PYTHONPATH=str(root / "src")).stdout
-    assert "up to date" in status
-
-
-@pytest.mark.slow
-def test_step_8_dvc_repro_gives_mains_results_and_push_pull(built: Repo, tmp_path: Path):
-    root = worktree(built, LAST, tmp_path / "wt-8")
-    env = {"PYTHONPATH": str(root / "src")}
-    built.run(*_readme_command(root, "dvc repro"), cwd=root, **env)
-    assert _metrics(root) == {"f1": DEFAULT_F1}
-    # The committed metrics, plot data and dvc.lock (main's) are what the run wrote.
-    assert git(built, "status", "--porcelain", cwd=root) == ""
-    shown = built.run("dvc", "metrics", "show", "--json", cwd=root, **env).stdout
-    assert str(DEFAULT_F1) in shown
-    # Step 6's remote: a folder beside the project.
-    built.run("dvc", "push", cwd=root, **env)
-    assert (tmp_path / "iris-dvc-remote").is_dir()
-    (root / "models/model.joblib").unlink()
-    built.run("rm", "-rf", ".dvc/cache", cwd=root)
-    built.run("dvc", "pull", cwd=root, **env)
-    assert (root / "models/model.joblib").is_file()
+@pytest.mark.parametrize("step", range(1, 9))
+def test_walk_the_steps_beside_the_lessons(walk: Walk, step: int):
+    """Steps 1 to 8 in the steps folder, each README's commands; tests run in order, each on the last."""
+    assert walk.done == step - 1, f"step {walk.done + 1} failed: this one starts from where it stopped"
+    root = walk.root
+    if step <= 3:
+        walk.unsolved(step, NOTEBOOK_COMMAND)
+        walk.switch(CHAIN[step - 1])
+        walk.run(NOTEBOOK_COMMAND, step)
+        assert _metrics(root) == {"f1": DEFAULT_F1}
+        for path in (
+            "data/raw/iris.csv",
+            "data/processed/test_iris.csv",
+            "models/model.joblib",
+            "reports/confusion_matrix.png",
+            "reports/runs/iris_prototype.ipynb",
+        ):
+            assert (root / path).is_file(), path
+    elif step == 4:
+        walk.unsolved(step, "python run_pipeline.py")
+        walk.switch(CHAIN[3])
+        result = walk.run("python run_pipeline.py", step)
+        assert result.stdout.count("==> ") == 5
+        assert _metrics(root) == {"f1": DEFAULT_F1}
+        executed = nbformat.read(root / "reports/runs/evaluate.ipynb", 4)
+        assert executed.metadata.papermill.parameters == {"params_file": "params.yaml"}
+        # One stage with a params file of one's own (written in the folder, git-ignored).
+        walk.run("cp params.yaml my-params.yaml", step)
+        set_param(root / "my-params.yaml", "data_split.test_size", 0.3)
+        walk.run(
+            "papermill --engine reproducible stages/data_split.ipynb reports/runs/data_split.ipynb "
+            "-p params_file my-params.yaml",
+            step,
+        )
+        executed = nbformat.read(root / "reports/runs/data_split.ipynb", 4)
+        assert executed.metadata.papermill.parameters == {"params_file": "my-params.yaml"}
+    elif step == 5:
+        walk.switch(CHAIN[4])
+        first = walk.run("dvc repro", step).stdout
+        # A fresh steps folder: no run-cache yet, so what step 4 left differently (the split) runs.
+        assert "Running stage 'data_split'" in first and "is cached" not in first
+        assert _metrics(root) == {"f1": DEFAULT_F1}
+        assert "up to date" in walk.run("dvc repro", step).stdout
+        walk.run("dvc dag", step)
+        set_param(root / "params.yaml", "data_split.test_size", 0.3)
+        changed = walk.run("dvc repro", step, readme=False).stdout
+        assert "Running stage 'data_split'" in changed and "Running stage 'data_load'" not in changed
+        walk.run("git restore params.yaml dvc.lock", step)
+        restored = walk.run("dvc repro", step).stdout
+        assert "Stage 'data_split' is cached - skipping run" in restored  # the run-cache
+        assert "Running stage" not in restored
+        forced = walk.run("dvc repro --force", step).stdout
+        assert all(f"Running stage '{stage}'" in forced for stage in ("data_load", "data_split", "evaluate"))
+        assert _metrics(root) == {"f1": DEFAULT_F1}
+    elif step == 6:
+        walk.switch(CHAIN[5])
+        walk.run("dvc repro", step)
+        walk.run("dvc push", step)
+        assert (root.parent / "iris-dvc-remote").is_dir()  # beside the steps folder
+        walk.run("rm data/raw/iris.csv models/model.joblib", step)
+        assert "deleted" in walk.run("dvc status", step).stdout
+        walk.run("dvc checkout", step)
+        walk.run("rm -rf .dvc/cache", step, readme=False)
+        walk.run("dvc pull", step, readme=False)
+        assert (root / "models/model.joblib").is_file()
+    elif step == 7:
+        walk.switch(CHAIN[6])
+        walk.run("dvc repro", step)
+        walk.run("dvc metrics show", step)
+        set_param(root / "params.yaml", "train.estimators.logreg.param_grid.C", [0.1])
+        walk.run("dvc repro", step)
+        walk.run("dvc metrics diff", step)
+        diff = json.loads(walk.run("dvc metrics diff --json", step, readme=False).stdout)
+        assert diff["reports/metrics.json"]["f1"]["old"] == DEFAULT_F1  # HEAD's score, against the new one
+        walk.run("dvc params diff", step)
+        walk.run("git restore params.yaml dvc.lock reports/metrics.json", step)
+        walk.run("dvc repro", step)
+    else:
+        walk.switch(CHAIN[7])
+        walk.run("dvc repro", step)
+        assert _metrics(root) == {"f1": DEFAULT_F1}
+        walk.run("dvc plots show", step)
+        assert (root / "dvc_plots/index.html").is_file()
+        # The branch holds main's results: the run changed no committed file.
+        shown = walk.run("dvc metrics show --json", step, readme=False).stdout
+        assert str(DEFAULT_F1) in shown
+        walk.switch(STEPS[0])  # back to the start: nothing of steps 1-8 is left untracked
+    walk.done = step
 
 
 # ---------------------------------------------------------------- the builder's parts
@@ -352,7 +493,13 @@ def test_markers_give_solution_and_exercise():
     text = "a = 1\n    # <solution> set b to twice a\n    b = 2 * a\n    # </solution>\nprint(b)\n"
     solution, exercise, count = split_markers(text, "x.py")
     assert solution == "a = 1\n    b = 2 * a\nprint(b)\n"
-    assert exercise == "a = 1\n    # TODO (exercise): set b to twice a\nprint(b)\n"
+    todo = (
+        "    # TODO (exercise): set b to twice a\n    raise NotImplementedError('TODO (exercise): set b to twice a')\n"
+    )
+    assert exercise == f"a = 1\n{todo}print(b)\n"
+    assert (
+        split_markers(text, "x.yaml", python=False)[1] == "a = 1\n    # TODO (exercise): set b to twice a\nprint(b)\n"
+    )
     assert count == 1
 
 
@@ -398,7 +545,10 @@ def test_toml_and_python_regions():
     )
     code = 'def f(x):\n    """Twice x."""\n    y = 2 * x\n    return y\n\n\ndef g():\n    return 1\n'
     exercise = python_def_region(code, "f", "return twice x", "m.py")
-    assert exercise.startswith('def f(x):\n    """Twice x."""\n    # TODO (exercise): return twice x\n\n\ndef g')
+    assert exercise.startswith(
+        'def f(x):\n    """Twice x."""\n    # TODO (exercise): return twice x\n'
+        "    raise NotImplementedError('TODO (exercise): return twice x')\n\n\ndef g"
+    )
     ast.parse(exercise)
 
 
@@ -434,3 +584,74 @@ def test_outside_a_repository(tmp_path: Path):
         check=False,
     )
     assert result.returncode == 1 and "not inside a git repository" in result.stderr
+
+
+def _step_files(repo: Repo) -> dict[str, dict[str, str]]:
+    """Each step's (solution) files that are text, by branch, from the builder's plan of the clone's HEAD."""
+    source = Source(Git(repo.root), "HEAD")
+    return {
+        step.chain_branch: {path: _content(source, blob).decode() for path, blob in step.solution.items()}
+        for step in plan(source)
+        if not any(path.endswith((".png", ".joblib")) for path in step.solution)
+    }
+
+
+def test_steps_with_dvc_carry_mains_plots_config(tmp_path: Path):
+    clone = course_clone(tmp_path)
+    config = clone.root / ".dvc/config"
+    section = ["# the offline page for dvc plots show", "[plots]", "    html_template = ../.venv/share/x/t.html"]
+    config.write_text("[core]\n    autostage = false\n" + "\n".join(section) + "\n")
+    git(clone, "commit", "-qam", "main's DVC config with a [plots] section")
+    files = _step_files(clone)
+    for n, branch in enumerate(CHAIN, 1):
+        dvc_config = files[branch].get(".dvc/config")
+        if n < 5:
+            assert dvc_config is None, branch
+            continue
+        assert dvc_config.count("[plots]") == 1 and "\n".join(section) in dvc_config, f"{branch}:\n{dvc_config}"
+    # Step 6's own remote is still there, with main's section after it.
+    assert "['remote \"local\"']" in files[CHAIN[5]][".dvc/config"]
+
+    # Without a [plots] section on main, the steps' configs are their sources, unchanged.
+    config.write_text("[core]\n    autostage = false\n")
+    git(clone, "commit", "-qam", "no [plots] section")
+    files = _step_files(clone)
+    assert files[CHAIN[5]][".dvc/config"] == (clone.root / "course/step-6/dvc-config").read_text()
+    assert all("[plots]" not in files[branch].get(".dvc/config", "") for branch in CHAIN)
+
+
+def test_rebuild_updates_the_steps_folder_it_can_and_refuses_one_with_work(tmp_path: Path):
+    clone = course_clone(tmp_path)
+    folder = tmp_path / "my-steps"
+    made = steps(clone, "build", "--steps-dir", str(folder))
+    assert f"Steps folder (created): {folder}, on {STEPS[0]}" in made.stdout
+    assert os.readlink(folder / ".venv") == os.path.relpath(clone.root / ".venv", folder)
+    reused = steps(clone, "build", "--steps-dir", str(folder))  # again: nothing changes, the folder is reused
+    assert "Steps folder (reused)" in reused.stdout and "created" not in reused.stdout.replace("(created)", "")
+
+    # The learner is on step 1 in the steps folder when the course's step 1 changes (after a pull).
+    readme = clone.root / "course/step-1/README.md"
+    readme.write_text(readme.read_text() + "\nA new line.\n")
+    git(clone, "commit", "-qam", "Edit step 1")
+    work = folder / "iris_prototype.ipynb"
+    work.write_text(work.read_text().replace('"cells": [', '"cells": [ ', 1))  # uncommitted work
+    before = git(clone, "rev-parse", STEPS[0])
+    refused = steps(clone, "rebuild", "--steps-dir", str(folder), check=False)
+    assert refused.returncode == 1 and "uncommitted changes" in refused.stderr and str(folder) in refused.stderr
+    assert git(clone, "rev-parse", STEPS[0]) == before
+    assert git(clone, "status", "--porcelain", cwd=folder) == "M iris_prototype.ipynb"  # the work is still there
+
+    git(clone, "checkout", "--", "iris_prototype.ipynb", cwd=folder)
+    updated = steps(clone, "rebuild", "--steps-dir", str(folder))
+    assert f"updated   {STEPS[0]}" in updated.stdout and "Steps folder (reused)" in updated.stdout
+    assert git(clone, "branch", "--show-current", cwd=folder) == STEPS[0]  # back on its branch, moved
+    assert (folder / "README.md").read_text().endswith("A new line.\n")
+    assert git(clone, "status", "--porcelain", cwd=folder) == ""
+
+    # A folder that is not a worktree of the clone is never used.
+    other = tmp_path / "taken"
+    other.mkdir()
+    (other / "notes.txt").write_text("mine\n")
+    taken = steps(clone, "build", "--steps-dir", str(other), check=False)
+    assert taken.returncode == 1 and "is not a working tree of this repository" in taken.stderr
+    assert [p.name for p in other.iterdir()] == ["notes.txt"]

@@ -65,8 +65,11 @@ test-lessons: setup  ## check the lessons' stored outputs with nbval (strict)
 lab: setup  ## JupyterLab at the repository root; lessons open with the mlops-course kernel
 	tools/lab.sh
 
-steps: setup  ## build the course's step branches in this clone (FORCE=1 to rebuild)
-	python course/build_steps.py build $(if $(FORCE),--force,)
+# The steps folder, a git worktree for the step branches: beside this checkout by default.
+STEPS_DIR ?= ../$(notdir $(CURDIR))-steps
+
+steps: setup  ## build the step branches and the steps folder STEPS_DIR to follow them in (FORCE=1 to rebuild)
+	python course/build_steps.py build $(if $(FORCE),--force,) --steps-dir "$(STEPS_DIR)"
 
 clean-workspace:  ## remove the lessons' scratch workspaces
 	rm -rf workspace

@@ -12,7 +12,8 @@ so git shows them modified and DVC, which hashes the notebook, reruns the stage.
 
 - `language_info`, which the kernel reports and which differs by machine, is kept as the
   file on disk has it (when the file exists and names the same language);
-- a stage notebook (a notebook in a `stages/` folder beside a `dvc.yaml`) is saved without
+- a stage notebook (a notebook in a `stages/` folder beside a `dvc.yaml` or a `params.yaml`,
+  the project root of `iris_pipeline.io.project_root`) is saved without
   outputs, execution counts or the cell metadata that only records a run or a view
   (`execution`, `collapsed`, `scrolled`, `jupyter.outputs_hidden`): the stage stays as
   committed, and its executed copy, outputs included, is the one `dvc repro` keeps in
@@ -35,7 +36,7 @@ from typing import Any
 HOOK = "workbook.jupyter_save.pre_save"
 CONFIG_FILE = "jupyter_server_config.json"
 STAGES_DIR = "stages"
-PROJECT_MARKER = "dvc.yaml"
+PROJECT_MARKERS = ("dvc.yaml", "params.yaml")  # as iris_pipeline.io.PROJECT_MARKERS
 # Cell metadata that records a run or a view, not the stage: dropped with the outputs.
 RUN_METADATA = ("execution", "collapsed", "scrolled")
 
@@ -63,8 +64,9 @@ def install(prefix: str | Path = sys.prefix) -> Path:
 
 
 def is_stage_notebook(os_path: Path) -> bool:
-    """A notebook in `stages/` of a project (the folder that also holds dvc.yaml)."""
-    return os_path.parent.name == STAGES_DIR and (os_path.parent.parent / PROJECT_MARKER).is_file()
+    """A notebook in `stages/` of a project (the folder that also holds dvc.yaml or params.yaml)."""
+    project = os_path.parent.parent
+    return os_path.parent.name == STAGES_DIR and any((project / marker).is_file() for marker in PROJECT_MARKERS)
 
 
 def saved_metadata(os_path: Path) -> dict | None:

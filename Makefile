@@ -33,6 +33,7 @@ $(STAMP):
 	$(UV) --quiet --no-deps --reinstall-package papermill-reproducible -e . -e tools ./$(ENGINE)
 	@echo "==> [setup 4/4] Jupyter kernel '$(KERNEL)' inside $(VENV)"
 	$(BIN)/python -m ipykernel install --sys-prefix --name $(KERNEL) --display-name "Python 3 ($(KERNEL))"
+	$(BIN)/python -m workbook.jupyter_save install
 	$(BIN)/python -m workbook.offline_plots
 	@rm -f $(VENV)/.installed*
 	@touch $(STAMP)
@@ -62,8 +63,8 @@ lessons: setup  ## rerun every lesson (or LESSONS="lessons/03-*.ipynb") and stor
 test-lessons: setup  ## check the lessons' stored outputs with nbval (strict)
 	python -m pytest $(PYTEST_PARALLEL) lessons
 
-lab: setup  ## JupyterLab at the repository root; lessons open with the mlops-course kernel
-	tools/lab.sh
+lab: setup  ## JupyterLab at the repository root (as root too); extra arguments: make lab ARGS="--no-browser --port 8899"
+	tools/lab.sh $(ARGS)
 
 # The steps folder, a git worktree for the step branches: beside this checkout by default.
 STEPS_DIR ?= ../$(notdir $(CURDIR))-steps

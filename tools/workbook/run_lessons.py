@@ -17,10 +17,14 @@ from __future__ import annotations
 import re
 import sys
 import time
+import uuid
 from pathlib import Path
 
 import nbformat
+from jupyter_client.manager import AsyncKernelManager
+from jupyter_core.paths import jupyter_runtime_dir
 from nbconvert.preprocessors import CoalesceStreamsPreprocessor, ExecutePreprocessor
+from traitlets import default
 
 from workbook.workspace import REPO_ROOT
 
@@ -62,6 +66,23 @@ def lesson_paths(args: list[str]) -> list[Path]:
     return sorted(LESSONS_DIR.glob("[0-9][0-9]-*.ipynb"))
 
 
+class IPCKernelManager(AsyncKernelManager):
+    """Kernels on Unix sockets, not TCP ports: no "Kernel is running over TCP without
+    encryption" warning. The sockets live in Jupyter's runtime folder: jupyter_client's
+    default (`kernel-ipc-N` relative to each process's folder) fails here, as the kernel
+    starts in lessons/ and this client does not."""
+
+    @default("transport")
+    def _default_transport(self):
+        return "ipc"
+
+    @default("ip")
+    def _default_ip(self):
+        runtime = Path(jupyter_runtime_dir())
+        runtime.mkdir(parents=True, exist_ok=True)
+        return str(runtime / f"lesson-{uuid.uuid4().hex[:12]}-ipc")
+
+
 def run_lesson(path: Path, timeout: int = 1200) -> None:
     """Execute one notebook in place, printing a line per cell as progress."""
     nb = nbformat.read(path, as_version=4)
@@ -74,7 +95,11 @@ def run_lesson(path: Path, timeout: int = 1200) -> None:
         print(f"\r  {path.name}: cell {done}/{code_cells}", end="", file=sys.stderr, flush=True)
 
     execute = ExecutePreprocessor(
-        kernel_name=KERNEL, timeout=timeout, record_timing=False, on_cell_executed=on_cell_executed
+        kernel_name=KERNEL,
+        timeout=timeout,
+        record_timing=False,
+        on_cell_executed=on_cell_executed,
+        kernel_manager_class=IPCKernelManager,
     )
     started = time.perf_counter()
     try:

@@ -4,7 +4,8 @@
 Vega-Lite spec with its rows inline (`"type": "vega"`), or the path of a picture DVC
 copied out of each revision (`"type": "image"`). What the tools lack in between:
 
-- DVC renders these only as an HTML page that loads Vega from a CDN (blank offline);
+- DVC renders these only as a separate HTML page (offline here only because
+  `.dvc/config` names the template `workbook.offline_plots` writes), not inside a notebook;
 - JupyterLab renders Vega-Lite offline, but only from a display bundle under the mimetype
   of the spec's version (`application/vnd.vegalite.v5+json`), which nothing builds from
   DVC's output; and GitHub's notebook view, like any reader without a Vega renderer,

@@ -1,0 +1,82 @@
+"""workbook.params: the lessons change a parameter by setting its key, never by matching old text."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+import yaml
+
+from workbook.params import ParamsError, main, set_params
+
+REPO_ROOT = Path(__file__).resolve().parents[1]
+C_KEY = "train.estimators.logreg.param_grid.C"
+
+
+@pytest.fixture
+def params(tmp_path: Path) -> Path:
+    return Path(shutil.copy(REPO_ROOT / "params.yaml", tmp_path / "params.yaml"))
+
+
+def changed_lines(before: str, after: str) -> list[tuple[str, str]]:
+    old, new = before.splitlines(), after.splitlines()
+    assert len(old) == len(new), "lines were added or removed"
+    return [(a, b) for a, b in zip(old, new, strict=True) if a != b]
+
+
+def test_setting_a_key_changes_its_line_only_whatever_the_default(params: Path) -> None:
+    before = params.read_text()
+    default = yaml.safe_load(before)["train"]["estimators"]["logreg"]["param_grid"]["C"]
+    new = [default[0] * 10]  # a value different from the committed default, whatever it is
+    old = set_params(params, {C_KEY: new})
+    assert old == {C_KEY: default}
+    assert yaml.safe_load(params.read_text())["train"]["estimators"]["logreg"]["param_grid"]["C"] == new
+    # the one line changed, in the file's own style (a flow list on one line); comments stay
+    assert changed_lines(before, params.read_text()) == [(f"        C: {default}", f"        C: {new}")]
+
+
+def test_command_line_reads_values_as_yaml_and_says_what_changed(params: Path, capsys) -> None:
+    before = params.read_text()
+    assert main([str(params), "train.estimator_name=svm", "data_split.test_size=0.3"]) == 0
+    data = yaml.safe_load(params.read_text())
+    assert data["train"]["estimator_name"] == "svm" and data["data_split"]["test_size"] == 0.3
+    assert capsys.readouterr().out.splitlines() == [
+        f"{params}: train.estimator_name: logreg -> svm",
+        f"{params}: data_split.test_size: 0.2 -> 0.3",
+    ]
+    for old, new in changed_lines(before, params.read_text()):
+        assert old.split("#")[1:] == new.split("#")[1:], "a comment changed"
+
+
+def test_output_leaves_the_source_file_as_it_was(params: Path) -> None:
+    before = params.read_text()
+    out = params.with_name("params-test.yaml")
+    assert main([str(params), "data_split.test_size=0.3", "--output", str(out)]) == 0
+    assert params.read_text() == before
+    assert yaml.safe_load(out.read_text())["data_split"]["test_size"] == 0.3
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        ("train.estimator_nme=svm", "params.yaml: no key 'train.estimator_nme' (at train: cv, estimator_name,"),
+        ("train.cv.folds=3", "params.yaml: no key 'train.cv.folds' (at train.cv: 3, not a mapping)"),
+        ("trian.cv=3", "params.yaml: no key 'trian.cv' (at the top level: base, data_load,"),
+        ("train.cv=[3", "'[3' is not a YAML value"),
+        ("train.cv", "'train.cv': expected KEY=VALUE"),
+    ],
+)
+def test_a_bad_change_is_refused_with_the_file_and_key_and_nothing_written(params: Path, capsys, change, message):
+    before = params.read_text()
+    # a good change first: a refused command line writes none of its changes
+    assert main([str(params), "train.estimator_name=svm", change]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("error: ") and message in err, err
+    assert params.read_text() == before
+    assert sorted(p.name for p in params.parent.iterdir()) == ["params.yaml"]  # no temporary file left
+
+
+def test_a_missing_file_is_named(tmp_path: Path) -> None:
+    with pytest.raises(ParamsError, match=r"nope\.yaml: no such file"):
+        set_params(tmp_path / "nope.yaml", {"a": 1})

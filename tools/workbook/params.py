@@ -1,0 +1,125 @@
+"""Set values in a params file by key, as a learner would in an editor: the lessons' demos.
+
+A lesson that shows `dvc repro` or `dvc metrics diff` reacting to a change must make the
+change whatever the committed default is. Matching the old text (`sed 's/C: \\[0.001\\]/.../'`)
+silently changes nothing once the default moves; setting the key cannot. DVC does this for
+experiments (`dvc exp run -S train.C=0.1`, lesson 6) but has no command that only edits
+the file, which `dvc repro` demos need. So this module does that one thing, the way DVC's
+`-S` does: ruamel.yaml's round trip (DVC's own YAML library) keeps comments, order and
+flow-style lists; values are read as YAML (`'[0.1]'` is a list, `svm` a string).
+
+    python -m workbook.params params.yaml train.estimator_name=svm
+    python -m workbook.params params.yaml data_split.test_size=0.3 --output params-test.yaml
+
+Only keys that exist can be set: a typo is an error naming the file, the key and the keys
+that are there, with the file left as it was.
+"""
+
+from __future__ import annotations
+
+import argparse
+import io
+import json
+import os
+import sys
+import tempfile
+from pathlib import Path
+from typing import Any
+
+from ruamel.yaml import YAML
+from ruamel.yaml.comments import CommentedSeq
+from ruamel.yaml.error import YAMLError
+
+
+class ParamsError(ValueError):
+    """A change that cannot be made: the message names the file, the key and the value."""
+
+
+def _yaml() -> YAML:
+    yaml = YAML()  # round trip: comments, key order and list styles survive
+    yaml.preserve_quotes = True
+    return yaml
+
+
+def parse_value(text: str) -> Any:
+    """A value as written after `=`, read as YAML (as `dvc exp run -S` does); a list keeps
+    the style it is written in (`[0.1]` stays on one line)."""
+    try:
+        return _yaml().load(text)
+    except YAMLError as err:
+        raise ParamsError(f"{text!r} is not a YAML value: {str(err).splitlines()[0]}") from None
+
+
+def set_params(path: str | Path, changes: dict[str, Any], output: str | Path | None = None) -> dict[str, Any]:
+    """Set each dotted key of `changes` in the YAML file `path`; write to `output` (default: `path`).
+
+    Return the old value of each key. Raise ParamsError, writing nothing, when a key is not
+    in the file. The file is replaced in one step, so it is never left half-written.
+    """
+    path = Path(path)
+    yaml = _yaml()
+    try:
+        data = yaml.load(path.read_text())
+    except FileNotFoundError:
+        raise ParamsError(f"{path}: no such file") from None
+    old = {}
+    for key, value in changes.items():
+        node, parts = data, key.split(".")
+        for depth, part in enumerate(parts):
+            if not isinstance(node, dict) or part not in node:
+                where = ".".join(parts[:depth]) or "the top level"
+                there = ", ".join(map(str, node)) if isinstance(node, dict) else f"{_flow(node)}, not a mapping"
+                raise ParamsError(f"{path}: no key {key!r} (at {where}: {there}); the value {value!r} was not set")
+            if depth < len(parts) - 1:
+                node = node[part]
+        old[key] = node[parts[-1]]
+        if isinstance(value, list) and not isinstance(value, CommentedSeq):
+            value = CommentedSeq(value)  # a list from Python: on one line, as this course writes lists
+            value.fa.set_flow_style()
+        node[parts[-1]] = value
+    text = io.StringIO()
+    yaml.dump(data, text)
+    target = Path(output) if output is not None else path
+    with tempfile.NamedTemporaryFile("w", dir=target.parent or ".", prefix=f".{target.name}.", delete=False) as tmp:
+        tmp.write(text.getvalue())
+    os.replace(tmp.name, target)
+    return old
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(
+        prog="python -m workbook.params",
+        description="Set values in a YAML params file by dotted key, keeping its comments and layout.",
+    )
+    parser.add_argument("file", type=Path, help="the params file, e.g. params.yaml")
+    parser.add_argument("changes", nargs="+", metavar="KEY=VALUE", help="e.g. train.estimator_name=svm (VALUE is YAML)")
+    parser.add_argument("--output", type=Path, help="write the result here instead of changing FILE")
+    args = parser.parse_args(argv)
+    try:
+        changes = {}
+        for change in args.changes:
+            key, sep, value = change.partition("=")
+            if not sep or not key:
+                raise ParamsError(f"{change!r}: expected KEY=VALUE, e.g. train.estimator_name=svm")
+            changes[key] = parse_value(value)
+        old = set_params(args.file, changes, args.output)
+    except ParamsError as err:
+        print(f"error: {err}", file=sys.stderr)
+        return 2
+    target = args.output or args.file
+    for key, value in changes.items():
+        print(f"{target}: {key}: {_flow(old[key])} -> {_flow(value)}")
+    return 0
+
+
+def _flow(value: Any) -> str:
+    """A value as one line of YAML (`[0.1]`, `svm`)."""
+    yaml = YAML(typ="safe")
+    yaml.default_flow_style = True
+    text = io.StringIO()
+    yaml.dump(json.loads(json.dumps(value)), text)  # ruamel's round-trip types as plain ones
+    return text.getvalue().strip().removesuffix("...").strip()
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 
 import pytest
 
@@ -45,3 +46,32 @@ def test_lessons_name_the_step_branches_they_correspond_to(number):
     text = markdown(path)
     for branch in BRANCHES[number]:
         assert f"`{branch}`" in text, f"{path.name} does not name {branch}"
+
+
+# A parameter changed by matching its old text (`sed 's/C: \[0.001\]/.../'`, `.replace("C: 0.001", ...)`)
+# changes nothing once the default moves, and the demo then shows nothing. Lessons set the
+# key instead: `python -m workbook.params FILE KEY=VALUE`, `set_params`, `dvc exp run -S`.
+TEXT_EDIT = re.compile(r"\bsed\s+(-i\b|[^|]*>)|\.replace\(|\bre\.sub\(|\bperl\s+-[a-z]*p")
+
+
+@pytest.mark.parametrize("path", LESSONS, ids=lambda p: p.stem)
+def test_lessons_change_parameters_by_key_not_by_matching_text(path):
+    found = [
+        f"cell {number}: {line.strip()}"
+        for number, cell in enumerate(json.loads(path.read_text())["cells"], 1)
+        if cell["cell_type"] == "code"
+        for line in "".join(cell["source"]).splitlines()
+        if ("yaml" in line or "params" in line) and TEXT_EDIT.search(line)
+    ]
+    assert not found, "\n".join(found)
+
+
+def test_the_text_edit_pattern_finds_what_lessons_used_to_do():
+    for line in (
+        "sed -i 's/C: \\[0.001\\]/C: [0.1]/' params.yaml",
+        "sed 's/test_size: 0.2 /test_size: 0.3 /' params.yaml > params-test-0.3.yaml",
+        'broken = Path("params.yaml").read_text().replace("test_size: 0.2", "test_size: 1.5")',
+    ):
+        assert TEXT_EDIT.search(line), line
+    assert not TEXT_EDIT.search("md5=$(sed -n 's/^- md5: //p' data/raw/iris.csv.dvc)")
+    assert not TEXT_EDIT.search("python -m workbook.params params.yaml train.estimator_name=svm")

@@ -6,15 +6,20 @@ Test modules import these helpers (`from conftest import run, Repo`); fixtures c
 
 from __future__ import annotations
 
+import json
 import subprocess
 from pathlib import Path
 
 import pytest
-import yaml
 
+from workbook.params import set_params
 from workbook.workspace import REPO_ROOT, Workspace, isolated_environ
 
-__all__ = ["REPO_ROOT", "Repo", "isolated_env", "run", "set_param"]
+__all__ = ["COMMITTED_F1", "REPO_ROOT", "Repo", "isolated_env", "pipeline_f1", "run", "set_param"]
+
+# The committed score, as `dvc repro` wrote it. Tests compare reproduced runs with it, not
+# with a literal, so a change to the pipeline's defaults needs a `dvc repro`, not edits here.
+COMMITTED_F1 = json.loads((REPO_ROOT / "reports" / "metrics.json").read_text())["f1"]
 
 # The committed files a pipeline copy needs (no data, models or executed notebooks).
 PIPELINE_FILES = (
@@ -37,15 +42,34 @@ def run(
 
 
 def set_param(path: Path, dotted: str, value) -> None:
-    """Set one key of a params file, by key (never by matching the old text); it must change."""
-    params = yaml.safe_load(path.read_text())
-    *parents, leaf = dotted.split(".")
-    node = params
-    for part in parents:
-        node = node[part]
-    assert node.get(leaf) != value, f"{dotted} is {value!r} already: the change would show nothing"
-    node[leaf] = value
-    path.write_text(yaml.safe_dump(params, sort_keys=False))
+    """Set one key of a params file, by key (never by matching the old text); it must change.
+    A key whose last part is missing is added (tests of unknown keys need that)."""
+    old = set_params(path, {dotted: value}, add=True)[dotted]
+    assert old != value, f"{dotted} is {value!r} already: the change would show nothing"
+
+
+def pipeline_f1(params_file: Path = REPO_ROOT / "params.yaml") -> float:
+    """The test F1 that the package's functions give for `params_file`, in memory: the same
+    calls the stage notebooks make, without DVC, papermill or files in between. Tests use it
+    as the expected score of a run with changed params."""
+    from iris_pipeline.config import load_params
+    from iris_pipeline.dataset import features_and_target, load_iris_frame, split_train_test
+    from iris_pipeline.evaluate import evaluate
+    from iris_pipeline.features import featurize
+    from iris_pipeline.train import train
+
+    params = load_params(params_file)
+    train_set, test_set = split_train_test(
+        featurize(load_iris_frame()), test_size=params.data_split.test_size, random_state=params.base.random_state
+    )
+    model = train(
+        *features_and_target(train_set),
+        estimator_name=params.train.estimator_name,
+        param_grid=params.train.param_grid,
+        cv=params.train.cv,
+        random_state=params.base.random_state,
+    )
+    return evaluate(model, *features_and_target(test_set))["f1"]
 
 
 def isolated_env(tmp_path: Path) -> dict[str, str]:

@@ -7,6 +7,7 @@ import json
 import pandas as pd
 import pytest
 
+from conftest import COMMITTED_F1, pipeline_f1
 from iris_pipeline.dataset import (
     FEATURE_COLUMNS,
     RAW_SCHEMA,
@@ -92,9 +93,9 @@ def test_unknown_estimator_name_is_a_clear_error():
         make_estimator("forest", 42)
 
 
-def test_evaluate_gives_the_reference_macro_f1(model, splits):
-    _, (X_test, y_test) = splits
-    assert evaluate(model, X_test, y_test) == {"f1": 0.930556}
+def test_the_functions_with_the_committed_params_give_the_committed_score():
+    """The calls the stages make, in memory with params.yaml, give reports/metrics.json's F1."""
+    assert pipeline_f1() == COMMITTED_F1
 
 
 def test_confusion_frame_has_one_named_row_per_test_sample(model, splits):

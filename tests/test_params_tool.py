@@ -80,3 +80,10 @@ def test_a_bad_change_is_refused_with_the_file_and_key_and_nothing_written(param
 def test_a_missing_file_is_named(tmp_path: Path) -> None:
     with pytest.raises(ParamsError, match=r"nope\.yaml: no such file"):
         set_params(tmp_path / "nope.yaml", {"a": 1})
+
+
+def test_add_creates_only_the_last_part_of_a_key(params: Path) -> None:
+    assert set_params(params, {"base.seed": 1}, add=True) == {"base.seed": None}
+    assert yaml.safe_load(params.read_text())["base"]["seed"] == 1
+    with pytest.raises(ParamsError, match=r"no key 'basis\.seed' \(at the top level"):
+        set_params(params, {"basis.seed": 1}, add=True)

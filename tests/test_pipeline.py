@@ -8,7 +8,7 @@ import os
 import pandas as pd
 import pytest
 
-from conftest import REPO_ROOT, Repo, run, set_param
+from conftest import COMMITTED_F1, REPO_ROOT, Repo, run, set_param
 
 pytestmark = pytest.mark.slow
 
@@ -27,7 +27,7 @@ def test_repro_builds_every_output_deterministically_and_reruns_only_what_change
     assert len(pd.read_csv(root / "data/processed/train_iris.csv")) == 120
     assert len(pd.read_csv(root / "data/processed/test_iris.csv")) == 30
     assert (root / "models/model.joblib").stat().st_size > 0
-    assert json.loads((root / "reports/metrics.json").read_text()) == {"f1": 0.930556}
+    assert json.loads((root / "reports/metrics.json").read_text()) == {"f1": COMMITTED_F1}
     confusion = pd.read_csv(root / "reports/confusion_matrix_data.csv")
     assert list(confusion.columns) == ["y_true", "predicted"] and len(confusion) == 30
     assert (root / "reports/confusion_matrix.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
@@ -40,7 +40,7 @@ def test_repro_builds_every_output_deterministically_and_reruns_only_what_change
     assert (root / "dvc.lock").read_text() == committed_lock
 
     shown = json.loads(project.dvc("metrics", "show", "--json").stdout)
-    assert shown[""]["data"]["reports/metrics.json"]["data"] == {"f1": 0.930556}
+    assert shown[""]["data"]["reports/metrics.json"]["data"] == {"f1": COMMITTED_F1}
 
     assert "Data and pipelines are up to date." in project.dvc("repro").stdout
 
@@ -58,7 +58,7 @@ def test_repro_builds_every_output_deterministically_and_reruns_only_what_change
         assert f"Running stage '{stage}'" in out
     diff = json.loads(project.dvc("metrics", "diff", "--json").stdout)
     f1 = diff["reports/metrics.json"]["f1"]
-    assert f1["old"] == 0.930556 and f1["new"] != f1["old"]
+    assert f1["old"] == COMMITTED_F1 and f1["new"] != f1["old"]
 
 
 def test_fresh_clone_repro_leaves_git_status_clean(tmp_path):

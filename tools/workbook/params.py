@@ -50,11 +50,14 @@ def parse_value(text: str) -> Any:
         raise ParamsError(f"{text!r} is not a YAML value: {str(err).splitlines()[0]}") from None
 
 
-def set_params(path: str | Path, changes: dict[str, Any], output: str | Path | None = None) -> dict[str, Any]:
+def set_params(
+    path: str | Path, changes: dict[str, Any], output: str | Path | None = None, *, add: bool = False
+) -> dict[str, Any]:
     """Set each dotted key of `changes` in the YAML file `path`; write to `output` (default: `path`).
 
-    Return the old value of each key. Raise ParamsError, writing nothing, when a key is not
-    in the file. The file is replaced in one step, so it is never left half-written.
+    Return the old value of each key (None for a key added). Raise ParamsError, writing
+    nothing, when a key is not in the file; with `add`, a missing last part of a key is
+    added (its parent must exist). The file is replaced in one step, never half-written.
     """
     path = Path(path)
     yaml = _yaml()
@@ -66,13 +69,14 @@ def set_params(path: str | Path, changes: dict[str, Any], output: str | Path | N
     for key, value in changes.items():
         node, parts = data, key.split(".")
         for depth, part in enumerate(parts):
-            if not isinstance(node, dict) or part not in node:
+            last = depth == len(parts) - 1
+            if not isinstance(node, dict) or (part not in node and not (add and last)):
                 where = ".".join(parts[:depth]) or "the top level"
                 there = ", ".join(map(str, node)) if isinstance(node, dict) else f"{_flow(node)}, not a mapping"
                 raise ParamsError(f"{path}: no key {key!r} (at {where}: {there}); the value {value!r} was not set")
-            if depth < len(parts) - 1:
+            if not last:
                 node = node[part]
-        old[key] = node[parts[-1]]
+        old[key] = node.get(parts[-1])
         if isinstance(value, list) and not isinstance(value, CommentedSeq):
             value = CommentedSeq(value)  # a list from Python: on one line, as this course writes lists
             value.fa.set_flow_style()

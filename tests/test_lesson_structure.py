@@ -75,3 +75,46 @@ def test_the_text_edit_pattern_finds_what_lessons_used_to_do():
         assert TEXT_EDIT.search(line), line
     assert not TEXT_EDIT.search("md5=$(sed -n 's/^- md5: //p' data/raw/iris.csv.dvc)")
     assert not TEXT_EDIT.search("python -m workbook.params params.yaml train.estimator_name=svm")
+
+
+# A figure quoted in a lesson's text (a score, a parameter value: three decimals or more)
+# must be in that lesson's stored outputs, as printed or rounded to the decimals quoted, or
+# in the committed reports/metrics.json the text may point to: text that went stale when a
+# default changed fails here, not in a learner's hands.
+QUOTED = re.compile(r"(?<![\w.])\d+\.\d{3,}(?!\d)")
+PRINTED = re.compile(r"(?<![\w.])\d+\.\d+(?:[eE]-?\d+)?")
+
+
+def printed_numbers(cells: list[dict]) -> set[float]:
+    text = []
+    for cell in cells:
+        for output in cell.get("outputs", []):
+            text.append("".join(output.get("text", "")))
+            for mime, value in output.get("data", {}).items():
+                if mime.startswith("text/"):
+                    text.append("".join(value))
+    return {float(number) for number in PRINTED.findall("\n".join(text))}
+
+
+@pytest.mark.parametrize("path", LESSONS, ids=lambda p: p.stem)
+def test_figures_in_the_text_come_from_the_lessons_outputs(path):
+    cells = json.loads(path.read_text())["cells"]
+    known = printed_numbers(cells) | set(json.loads((REPO_ROOT / "reports" / "metrics.json").read_text()).values())
+    stale = []
+    for number, cell in enumerate(cells, 1):
+        if cell["cell_type"] != "markdown":
+            continue
+        for figure in QUOTED.findall("".join(cell["source"])):
+            decimals = len(figure.split(".")[1])
+            if not any(round(value, decimals) == float(figure) for value in known):
+                stale.append(f"cell {number}: {figure}")
+    assert not stale, "figures in the text that no output shows:\n" + "\n".join(stale)
+
+
+def test_a_stale_figure_is_found(tmp_path):
+    lesson = json.loads(LESSONS[0].read_text())
+    lesson["cells"].append({"cell_type": "markdown", "metadata": {}, "source": ["F1 went up to 0.987654."]})
+    path = tmp_path / "01-stale.ipynb"
+    path.write_text(json.dumps(lesson))
+    with pytest.raises(AssertionError, match=r"cell \d+: 0\.987654"):
+        test_figures_in_the_text_come_from_the_lessons_outputs(path)

@@ -21,6 +21,7 @@ from pathlib import Path
 
 import nbformat
 import pytest
+import yaml
 
 from build_steps import (
     AUTHOR_EMAIL,
@@ -484,6 +485,52 @@ def test_walk_the_steps_beside_the_lessons(walk: Walk, step: int):
         assert str(DEFAULT_F1) in shown
         walk.switch(STEPS[0])  # back to the start: nothing of steps 1-8 is left untracked
     walk.done = step
+
+
+# ---------------------------------------------------------------- figures in the step READMEs
+
+QUOTED = re.compile(r"(?<![\w.])\d+\.\d{3,}(?!\d)")
+
+
+def _figures_known() -> set[str]:
+    """What a step README may quote: the committed score as metrics.json holds it and as DVC's
+    tables show it (5 decimals), and the values of params.yaml (a README names a default)."""
+    def values(node):
+        if isinstance(node, dict):
+            for value in node.values():
+                yield from values(value)
+        elif isinstance(node, list):
+            for value in node:
+                yield from values(value)
+        else:
+            yield node
+
+    params = yaml.safe_load((REPO_ROOT / "params.yaml").read_text())
+    numbers = [COMMITTED_F1, round(COMMITTED_F1, 5), *(v for v in values(params) if isinstance(v, float))]
+    return {str(number) for number in numbers}
+
+
+@pytest.mark.parametrize("step", range(1, 9))
+def test_figures_in_a_step_readme_are_the_committed_ones(step: int, readme: Path | None = None):
+    """A score or value quoted in a step README is main's committed one, so a change of the
+    pipeline that moves the score makes the stale README fail here (the walk test checks that
+    each step's run gives COMMITTED_F1)."""
+    readme = readme or REPO_ROOT / "course" / f"step-{step}" / "README.md"
+    known = _figures_known()
+    stale = [
+        f"{readme.name}:{number}: {figure}"
+        for number, line in enumerate(readme.read_text().splitlines(), 1)
+        for figure in QUOTED.findall(line)
+        if figure not in known
+    ]
+    assert not stale, "figures that are not the committed ones:\n" + "\n".join(stale)
+
+
+def test_a_stale_figure_in_a_step_readme_is_found(tmp_path: Path):
+    readme = tmp_path / "README.md"
+    readme.write_text((REPO_ROOT / "course/step-1/README.md").read_text().replace(str(COMMITTED_F1), "0.897698"))
+    with pytest.raises(AssertionError, match=r"README.md:\d+: 0.897698"):
+        test_figures_in_a_step_readme_are_the_committed_ones(1, readme)
 
 
 # ---------------------------------------------------------------- the builder's parts

@@ -8,9 +8,9 @@ from pathlib import Path
 import pytest
 import yaml
 
+from conftest import REPO_ROOT
 from workbook.params import ParamsError, main, set_params
 
-REPO_ROOT = Path(__file__).resolve().parents[1]
 C_KEY = "train.estimators.logreg.param_grid.C"
 
 

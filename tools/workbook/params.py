@@ -84,7 +84,7 @@ def set_params(
     text = io.StringIO()
     yaml.dump(data, text)
     target = Path(output) if output is not None else path
-    with tempfile.NamedTemporaryFile("w", dir=target.parent or ".", prefix=f".{target.name}.", delete=False) as tmp:
+    with tempfile.NamedTemporaryFile("w", dir=target.parent, prefix=f".{target.name}.", delete=False) as tmp:
         tmp.write(text.getvalue())
     os.replace(tmp.name, target)
     return old

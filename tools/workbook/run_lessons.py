@@ -10,10 +10,20 @@ this checkout's absolute path in outputs (git, DVC and Python print absolute pat
 they are stored as `/path/to/workbook/...`). A rerun that changes nothing leaves the
 files unchanged, on any machine. The tests (nbval, strict) then check that the stored outputs are what a
 run gives.
+
+Figures in a lesson's text come from its run: a markdown cell whose metadata holds
+`workbook.template` is rewritten from that template when the lesson runs, each
+`{{ expression }}` evaluated in the lesson's kernel after its last cell (Jupyter's
+`user_expressions`, so nothing shows as an output): the names it uses must keep their
+value to the end. "F1 went from {{ old_f1 }} to
+{{ new_f1 }}" can then not go stale when a default changes. nbconvert has no such
+preprocessor; an expression that fails stops the run, naming the lesson, cell and
+expression.
 """
 
 from __future__ import annotations
 
+import ast
 import re
 import sys
 import time
@@ -23,6 +33,7 @@ from pathlib import Path
 import nbformat
 from jupyter_client.manager import AsyncKernelManager
 from jupyter_core.paths import jupyter_runtime_dir
+from jupyter_core.utils import run_sync
 from nbconvert.preprocessors import CoalesceStreamsPreprocessor, ExecutePreprocessor
 from traitlets import default
 
@@ -83,6 +94,56 @@ class IPCKernelManager(AsyncKernelManager):
         return str(runtime / f"lesson-{uuid.uuid4().hex[:12]}-ipc")
 
 
+FIELD = re.compile(r"\{\{(.+?)\}\}", re.DOTALL)
+
+
+def template_of(cell) -> str | None:
+    """The template a markdown cell's text is rendered from, if it has one."""
+    if cell.get("cell_type") != "markdown":
+        return None
+    return cell.get("metadata", {}).get("workbook", {}).get("template")
+
+
+class TemplateError(RuntimeError):
+    """An expression of a text template could not be evaluated."""
+
+
+class LessonExecutor(ExecutePreprocessor):
+    """nbconvert's ExecutePreprocessor that, once the last cell has run and while the kernel
+    is still there, renders the templated markdown cells."""
+
+    def preprocess_cell(self, cell, resources, index):
+        if template_of(cell) is None:
+            cell, resources = super().preprocess_cell(cell, resources, index)
+        if index == len(self.nb.cells) - 1:
+            for number, templated in enumerate(self.nb.cells, 1):
+                if (template := template_of(templated)) is not None:
+                    templated.source = run_sync(self.render)(template, number)
+        return cell, self.resources
+
+    async def render(self, template: str, number: int) -> str:
+        fields = [match.group(1).strip() for match in FIELD.finditer(template)]
+        reply = await self.kc.execute_interactive(
+            "",
+            silent=True,
+            store_history=False,
+            user_expressions={str(i): f"str({field})" for i, field in enumerate(fields)},
+            timeout=60,
+        )
+        results = reply["content"]["user_expressions"]
+        values = []
+        for i, field in enumerate(fields):
+            result = results[str(i)]
+            if result["status"] != "ok":
+                raise TemplateError(
+                    f"{self.resources.get('lesson', 'lesson')}, cell {number}: the text's "
+                    f"{{{{ {field} }}}} failed: {result['ename']}: {result['evalue']}"
+                )
+            values.append(ast.literal_eval(result["data"]["text/plain"]))
+        rendered = iter(values)
+        return FIELD.sub(lambda _: next(rendered), template)
+
+
 def run_lesson(path: Path, timeout: int = 1200) -> None:
     """Execute one notebook in place, printing a line per cell as progress."""
     nb = nbformat.read(path, as_version=4)
@@ -94,7 +155,7 @@ def run_lesson(path: Path, timeout: int = 1200) -> None:
         done += 1
         print(f"\r  {path.name}: cell {done}/{code_cells}", end="", file=sys.stderr, flush=True)
 
-    execute = ExecutePreprocessor(
+    execute = LessonExecutor(
         kernel_name=KERNEL,
         timeout=timeout,
         record_timing=False,
@@ -103,7 +164,7 @@ def run_lesson(path: Path, timeout: int = 1200) -> None:
     )
     started = time.perf_counter()
     try:
-        execute.preprocess(nb, {"metadata": {"path": str(path.parent)}})
+        execute.preprocess(nb, {"metadata": {"path": str(path.parent)}, "lesson": path.name})
     finally:
         print(file=sys.stderr)
     CoalesceStreamsPreprocessor().preprocess(nb, {})

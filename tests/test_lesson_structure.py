@@ -5,9 +5,11 @@ from __future__ import annotations
 import json
 import re
 
+import nbformat
 import pytest
 
 from conftest import REPO_ROOT
+from workbook.run_lessons import FIELD, KERNEL, TemplateError, run_lesson, template_of
 
 LESSONS = sorted((REPO_ROOT / "lessons").glob("[0-9][0-9]-*.ipynb"))
 BRANCHES = {
@@ -118,3 +120,55 @@ def test_a_stale_figure_is_found(tmp_path):
     path.write_text(json.dumps(lesson))
     with pytest.raises(AssertionError, match=r"cell \d+: 0\.987654"):
         test_figures_in_the_text_come_from_the_lessons_outputs(path)
+
+
+# Text rendered from a template (`make lessons`, workbook.run_lessons): the stored text must
+# be the template's rendering, so an edit of the text alone (which the next run would undo)
+# or of the template alone (not yet run) fails here.
+def rendering_pattern(template: str) -> re.Pattern:
+    pieces = FIELD.split(template)[::2]  # the text between the {{ expressions }}
+    return re.compile("(.+?)".join(re.escape(piece) for piece in pieces), re.DOTALL)
+
+
+@pytest.mark.parametrize("path", LESSONS, ids=lambda p: p.stem)
+def test_templated_text_is_its_templates_rendering(path):
+    cells = json.loads(path.read_text())["cells"]
+    wrong = [
+        f"cell {number}"
+        for number, cell in enumerate(cells, 1)
+        if (template := template_of(cell)) is not None
+        and not rendering_pattern(template).fullmatch("".join(cell["source"]))
+    ]
+    assert not wrong, "not its template's rendering (edit the template, then make lessons): " + ", ".join(wrong)
+
+
+def test_templates_give_the_runs_figures():
+    """The lessons that quote run-dependent figures do so through templates."""
+    templated = {
+        path.stem[:2] for path in LESSONS for cell in json.loads(path.read_text())["cells"] if template_of(cell)
+    }
+    assert {"01", "03"} <= templated, templated
+
+
+def test_a_template_is_rendered_in_the_kernel_after_the_last_cell(tmp_path):
+    kernelspec = {"name": KERNEL, "display_name": KERNEL, "language": "python"}
+    nb = nbformat.v4.new_notebook(metadata={"kernelspec": kernelspec})
+    template = 'F1 {{ f"{f1:.3f}" }} with `C={{ grid["C"][0] }}`, JSON `{"f1": {{ f1 }}}`'
+    nb.cells = [
+        nbformat.v4.new_code_cell('f1, grid = 0.5, {"C": [0.01]}'),
+        nbformat.v4.new_markdown_cell("stale text", metadata={"workbook": {"template": template}}),
+        nbformat.v4.new_code_cell("f1 = 0.75"),  # the value at the end counts
+    ]
+    path = tmp_path / "lesson.ipynb"
+    nbformat.write(nb, path)
+    run_lesson(path)
+    rendered = nbformat.read(path, as_version=4).cells[1]
+    assert rendered.source == 'F1 0.750 with `C=0.01`, JSON `{"f1": 0.75}`'
+    assert rendering_pattern(template).fullmatch(rendered.source)
+    assert not rendering_pattern(template).fullmatch("F1 0.750 with C=0.01")
+
+    nb.cells[1].metadata["workbook"]["template"] = "{{ missing_name }}"
+    nbformat.write(nb, path)
+    failed = r"lesson\.ipynb, cell 2: the text's \{\{ missing_name \}\} failed: NameError"
+    with pytest.raises(TemplateError, match=failed):
+        run_lesson(path)

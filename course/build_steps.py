@@ -45,6 +45,7 @@ from __future__ import annotations
 
 import argparse
 import ast
+import json
 import os
 import re
 import subprocess
@@ -74,7 +75,15 @@ CLOSE_MARKER = re.compile(r"^[ \t]*# </solution>[ \t]*$")
 # (`[plots]`: where `dvc plots show` finds its offline HTML template).
 DVC_CONFIG = ".dvc/config"
 SHARED_DVC_SECTIONS = ("plots",)
-FILE_KEYS = ("from", "modules", "drop_yaml_keys", "append_yaml_items", "drop_toml_tables", "append_lines")
+FILE_KEYS = ("from", "modules", "render", "drop_yaml_keys", "append_yaml_items", "drop_toml_tables", "append_lines")
+# What `render: true` fills in: `{{ expression }}` in a course file is evaluated with these
+# names, read from the commit the steps are built from, so a README's score or a prototype's
+# default grid is main's own and cannot go stale (`metrics`: reports/metrics.json, `params`:
+# params.yaml, `ratio_features`: the package's RATIO_FEATURES; `py(value)`: a Python literal).
+RENDER_FIELD = re.compile(r"\{\{(.+?)\}\}", re.DOTALL)
+METRICS_FILE = "reports/metrics.json"
+PARAMS_FILE = "params.yaml"
+FEATURES_MODULE = "src/iris_pipeline/features.py"
 STEP_KEYS = ("name", "message", "files", "remove", "exercise")
 
 
@@ -297,6 +306,72 @@ def append_lines(text: str, new: list[str], where: str) -> str:
     return _join(lines)
 
 
+def py_literal(value: Any, indent: str = "") -> str:
+    """`value` as Python source (double quotes, as the course writes them); a mapping that
+    would not fit on one line gets one item per line."""
+    if isinstance(value, str):
+        return json.dumps(value)
+    if isinstance(value, tuple):
+        return "(" + ", ".join(py_literal(v) for v in value) + ("," if len(value) == 1 else "") + ")"
+    if isinstance(value, list):
+        return "[" + ", ".join(py_literal(v) for v in value) + "]"
+    if isinstance(value, dict):
+        flat = "{" + ", ".join(f"{py_literal(k)}: {py_literal(v)}" for k, v in value.items()) + "}"
+        if len(indent) + len(flat) <= 80:
+            return flat
+        inner = indent + "    "
+        items = "".join(f"{inner}{py_literal(k)}: {py_literal(v, inner)},\n" for k, v in value.items())
+        return "{\n" + items + indent + "}"
+    return repr(value)
+
+
+def render_names(source: Source) -> dict[str, Any]:
+    """The names a rendered file may use, from the commit the steps are built from."""
+    tree = ast.parse(_text(source.read(FEATURES_MODULE), FEATURES_MODULE))
+    ratios = next(
+        (
+            ast.literal_eval(node.value)
+            for node in tree.body
+            if isinstance(node, ast.Assign) and any(getattr(t, "id", None) == "RATIO_FEATURES" for t in node.targets)
+        ),
+        None,
+    )
+    if ratios is None:
+        raise StepsError(f"{FEATURES_MODULE}: no literal RATIO_FEATURES = {{...}} to render from")
+    return {
+        "metrics": json.loads(source.read(METRICS_FILE)),
+        "params": yaml.safe_load(source.read(PARAMS_FILE)),
+        "ratio_features": ratios,
+        "py": py_literal,
+        "round": round,
+        "json": json,
+    }
+
+
+def render_text(text: str, names: dict[str, Any], where: str) -> str:
+    """`text` with each `{{ expression }}` replaced by str() of its value."""
+
+    def value(match: re.Match) -> str:
+        expression = match.group(1).strip()
+        try:
+            return str(eval(expression, {"__builtins__": {}}, names))  # the course's own files only
+        except Exception as error:
+            raise StepsError(f"{where}: {{{{ {expression} }}}}: {type(error).__name__}: {error}") from None
+
+    return RENDER_FIELD.sub(value, text)
+
+
+def render_file(source: Source, data: bytes, path: str, where: str) -> bytes:
+    """A course file rendered: a notebook cell by cell (its JSON escapes quotes), other files as text."""
+    names = render_names(source)
+    if not path.endswith(".ipynb"):
+        return render_text(_text(data, where), names, where).encode()
+    nb = nbformat.reads(data.decode("utf-8"), as_version=4)
+    for index, cell in enumerate(nb.cells, 1):
+        cell.source = render_text(cell.source, names, f"{where} (cell {index})")
+    return (nbformat.writes(nb) + "\n").encode()
+
+
 TRANSFORMS = {
     "drop_yaml_keys": drop_yaml_keys,
     "append_yaml_items": append_yaml_items,
@@ -471,16 +546,22 @@ def _file_entries(source: Source, dest: str, spec: Any, where: str) -> dict[str,
     paths = source.expand(spec["from"])
     if "modules" in spec:
         return package_modules(source, dest, spec["from"], spec["modules"], where)
-    transforms = [key for key in spec if key != "from"]
+    transforms = [key for key in spec if key not in ("from", "render")]
     if len(paths) == 1 and paths[0] == spec["from"].rstrip("/"):
         mode, sha = source.files[paths[0]]
-        if not transforms:
+        if spec.get("render"):
+            data = render_file(source, source.read(paths[0]), paths[0], where)
+            if not transforms:
+                return {dest: Blob(mode, data=data)}
+        elif not transforms:
             return {dest: Blob(mode, sha=sha)}
-        text = _text(source.read(paths[0]), where)
+        else:
+            data = source.read(paths[0])
+        text = _text(data, where)
         for key in transforms:
             text = TRANSFORMS[key](text, spec[key], f"{where} ({key})")
         return {dest: Blob(mode, data=text.encode())}
-    if transforms:
+    if transforms or spec.get("render"):
         raise StepsError(f"{where}: transforms apply to one file, not to the folder {spec['from']!r}")
     prefix = spec["from"].rstrip("/") + "/"
     return {f"{dest.rstrip('/')}/{p[len(prefix) :]}": Blob(source.files[p][0], sha=source.files[p][1]) for p in paths}

@@ -40,7 +40,10 @@ from build_steps import (
     drop_yaml_keys,
     package_modules,
     plan,
+    py_literal,
     python_def_region,
+    render_names,
+    render_text,
     split_markers,
     yaml_key_region,
 )
@@ -510,27 +513,55 @@ def _figures_known() -> set[str]:
     return {str(number) for number in numbers}
 
 
+class WorkingTree:
+    """What `render_names` reads, from this checkout's files rather than a commit."""
+
+    def read(self, path: str) -> bytes:
+        return (REPO_ROOT / path).read_bytes()
+
+
+def rendered_readme(step: int, text: str | None = None) -> str:
+    """A step's README as the builder writes it (`render: true`), from this checkout's values."""
+    text = text if text is not None else (REPO_ROOT / "course" / f"step-{step}" / "README.md").read_text()
+    return render_text(text, render_names(WorkingTree()), f"step-{step}/README.md")
+
+
 @pytest.mark.parametrize("step", range(1, 9))
-def test_figures_in_a_step_readme_are_the_committed_ones(step: int, readme: Path | None = None):
-    """A score or value quoted in a step README is main's committed one, so a change of the
-    pipeline that moves the score makes the stale README fail here (the walk test checks that
-    each step's run gives COMMITTED_F1)."""
-    readme = readme or REPO_ROOT / "course" / f"step-{step}" / "README.md"
+def test_figures_in_a_step_readme_are_the_committed_ones(step: int, text: str | None = None):
+    """A score or value quoted in a step README, as built, is main's committed one: a literal
+    left in the source goes stale when the pipeline's score moves, and fails here (the walk
+    test checks that each step's run gives COMMITTED_F1)."""
     known = _figures_known()
     stale = [
-        f"{readme.name}:{number}: {figure}"
-        for number, line in enumerate(readme.read_text().splitlines(), 1)
+        f"README.md:{number}: {figure}"
+        for number, line in enumerate(rendered_readme(step, text).splitlines(), 1)
         for figure in QUOTED.findall(line)
         if figure not in known
     ]
     assert not stale, "figures that are not the committed ones:\n" + "\n".join(stale)
 
 
-def test_a_stale_figure_in_a_step_readme_is_found(tmp_path: Path):
-    readme = tmp_path / "README.md"
-    readme.write_text((REPO_ROOT / "course/step-1/README.md").read_text().replace(str(COMMITTED_F1), "0.897698"))
+def test_a_stale_figure_in_a_step_readme_is_found():
+    text = (REPO_ROOT / "course/step-1/README.md").read_text() + "\nThe score is 0.897698.\n"
     with pytest.raises(AssertionError, match=r"README.md:\d+: 0.897698"):
-        test_figures_in_a_step_readme_are_the_committed_ones(1, readme)
+        test_figures_in_a_step_readme_are_the_committed_ones(1, text)
+
+
+def test_readmes_quote_the_committed_score_and_default_from_their_sources():
+    assert f'{{"f1": {COMMITTED_F1}}}' in rendered_readme(1)
+    params = yaml.safe_load((REPO_ROOT / "params.yaml").read_text())
+    default_c = params["train"]["estimators"]["logreg"]["param_grid"]["C"]
+    assert f"`{default_c}` to `[0.1]`" in rendered_readme(7)
+    assert f"HEAD ({round(COMMITTED_F1, 5)}, 5 digits shown)" in rendered_readme(7)
+
+
+def test_render_names_a_failing_expression_and_writes_literals():
+    with pytest.raises(StepsError, match=r"x.md: \{\{ metrics\[.f2.\] \}\}: KeyError"):
+        render_text('{{ metrics["f2"] }}', render_names(WorkingTree()), "x.md")
+    assert py_literal({"a": ("b", "c")}) == '{"a": ("b", "c")}'
+    long = {f"feature_{i}_to_feature_{i + 1}": (f"feature_{i}", f"feature_{i + 1}") for i in range(3)}
+    assert py_literal(long).splitlines()[1] == '    "feature_0_to_feature_1": ("feature_0", "feature_1"),'
+    assert ast.literal_eval(py_literal(long)) == long
 
 
 # ---------------------------------------------------------------- the builder's parts

@@ -17,7 +17,7 @@ STAMP := $(VENV)/.installed-$(shell cat $(SETUP_INPUTS) Makefile 2>/dev/null | s
 UV := $(BIN)/uv pip install --python $(BIN)/python --compile-bytecode
 export PATH := $(CURDIR)/$(BIN):$(PATH)
 
-.PHONY: setup repro test test-lessons lint lessons lab steps bench freeze clean-workspace
+.PHONY: setup repro test test-lessons lint lessons lab steps regen regen-check bench freeze clean-workspace
 
 setup: $(STAMP)  ## create .venv with the pinned packages, the package and the Jupyter kernel
 
@@ -71,6 +71,12 @@ STEPS_DIR ?= ../$(notdir $(CURDIR))-steps
 
 steps: setup  ## build the step branches and the steps folder STEPS_DIR to follow them in (FORCE=1 to rebuild)
 	python course/build_steps.py build $(if $(FORCE),--force,) --steps-dir "$(STEPS_DIR)"
+
+regen: setup  ## after a change: reproduce, rerun every lesson, rebuild the step branches, check for stale figures, say what changed (course/regen.py)
+	python course/regen.py regen $(if $(ALLOW_DIRTY),--allow-dirty,)
+
+regen-check: setup  ## prove the maintainer's loop: two routine changes, each in a scratch clone, make regen then make test
+	python course/regen.py check
 
 clean-workspace:  ## remove the lessons' scratch workspaces
 	rm -rf workspace

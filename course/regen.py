@@ -1,0 +1,227 @@
+"""The course maintainer's loop: `make regen`, and the check that it works, `make regen-check`.
+
+`python course/regen.py regen` brings everything the course derives from the pipeline up to
+date with the working tree, in order, and says what changed:
+
+1. `dvc repro`: the pipeline, so `dvc.lock` and the committed `reports/` are the new run's;
+2. `python -m workbook.run_lessons`: every lesson, outputs and templated text;
+3. `python course/build_steps.py build --force --from <the working tree>`: the step
+   branches, rendered from the new score and params (a commit object of the working tree
+   made by `git stash create`, which touches neither the checkout nor the stash list);
+4. the staleness checks: figures in the lessons' text and in the step READMEs, templated
+   text, one source for every value of params.yaml;
+5. a summary: `git status`, and DVC's diff of metrics and params against HEAD.
+
+It refuses to start with uncommitted changes (ALLOW_DIRTY=1 goes on anyway): tests of the
+step branches and the fresh-clone test work from clones of HEAD, so work that is not
+committed is not what they test.
+
+`python course/regen.py check` (`make regen-check`) proves the loop on the two routine
+changes of a course's life, each in a scratch clone of HEAD with an environment of its own:
+a third engineered feature (the score moves) and a new default `C` (the score stays, the
+text must follow). For each: make the change as a maintainer would and commit it, run
+`make regen`, check that the change shows where it must (a new score in
+reports/metrics.json and in lesson 1's text; the new `C` in lesson 1's text and in step 7's
+README), commit, and run `make test`. Exit 0 only if both pass.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+PYTHON = sys.executable
+STALENESS_TESTS = [
+    "tests/test_lesson_structure.py",
+    "tests/test_one_source.py",
+    "tests/test_steps.py::test_figures_in_a_step_readme_are_the_committed_ones",
+    "tests/test_steps.py::test_readmes_quote_the_committed_score_and_default_from_their_sources",
+]
+
+
+class RegenError(Exception):
+    """A step of the loop failed; the message says which and what to do."""
+
+
+def run(*args: str, cwd: Path = ROOT, env: dict[str, str] | None = None, capture: bool = False) -> str:
+    """Run a command, its output shown (or returned, if `capture`); raise RegenError if it fails."""
+    done = subprocess.run(args, cwd=cwd, env=env, text=True, stdout=subprocess.PIPE if capture else None)
+    if done.returncode != 0:
+        raise RegenError(f"`{' '.join(args)}` failed (exit {done.returncode}) in {cwd}")
+    return done.stdout if capture else ""
+
+
+def step(title: str) -> None:
+    print(f"\n==> {title}", flush=True)
+
+
+def uncommitted(root: Path) -> list[str]:
+    return run("git", "status", "--porcelain", "--untracked-files=normal", cwd=root, capture=True).splitlines()
+
+
+def regen(root: Path = ROOT, allow_dirty: bool = False) -> None:
+    started = time.perf_counter()
+    pending = uncommitted(root)
+    if pending:
+        listing = "\n".join("  " + line for line in pending[:10])
+        message = (
+            f"uncommitted changes:\n{listing}\nThe tests of the step branches and the fresh-clone test "
+            "clone HEAD: they would not see these. Commit them first"
+        )
+        if not allow_dirty:
+            raise RegenError(message + ", or run again with ALLOW_DIRTY=1 (make regen ALLOW_DIRTY=1).")
+        print(f"warning: {message}.", file=sys.stderr)
+
+    step("[regen 1/5] the pipeline: dvc repro")
+    run("dvc", "repro", cwd=root)
+    step("[regen 2/5] every lesson: python -m workbook.run_lessons")
+    run(PYTHON, "-m", "workbook.run_lessons", cwd=root)
+    step("[regen 3/5] the step branches, from the working tree")
+    snapshot = run("git", "stash", "create", cwd=root, capture=True).strip() or "HEAD"
+    steps_dir = root.parent / f"{root.name}-steps"
+    where = ["--steps-dir", str(steps_dir)] if steps_dir.exists() else ["--no-steps-dir"]
+    run(PYTHON, "course/build_steps.py", "build", "--force", "--from", snapshot, *where, cwd=root)
+    step("[regen 4/5] staleness checks: figures in text, templates, one source")
+    run(PYTHON, "-m", "pytest", "-q", "-p", "no:cacheprovider", *STALENESS_TESTS, cwd=root)
+    step("[regen 5/5] what changed (commit it, then make test)")
+    run("git", "status", "--short", cwd=root)
+    run("dvc", "metrics", "diff", "HEAD", "--all", cwd=root)
+    run("dvc", "params", "diff", "HEAD", cwd=root)
+    print(f"\nmake regen: done in {time.perf_counter() - started:.0f} s", flush=True)
+
+
+# ------------------------------------------------------------------------------ check
+
+NEW_FEATURE = '    "sepal_width_to_petal_width": ("sepal_width", "petal_width"),\n'
+NEW_C = [0.01]
+
+
+def add_feature(clone: Path) -> None:
+    """A third engineered feature, added where the package lists them."""
+    module = clone / "src/iris_pipeline/features.py"
+    text = module.read_text()
+    marker = "RATIO_FEATURES = {\n"
+    if marker not in text:
+        raise RegenError(f"{module}: no `{marker.strip()}` to add a feature to")
+    module.write_text(text.replace(marker, marker + NEW_FEATURE, 1))
+
+
+def set_default_c(clone: Path) -> None:
+    """A new default C for logistic regression, set by key in params.yaml."""
+    run(str(clone / ".venv/bin/python"), "-m", "workbook.params", "params.yaml",
+        f"train.estimators.logreg.param_grid.C={json.dumps(NEW_C)}", cwd=clone)
+
+
+def lesson_text(clone: Path, lesson: str) -> str:
+    cells = json.loads((clone / "lessons" / lesson).read_text())["cells"]
+    return "\n".join("".join(c["source"]) for c in cells if c["cell_type"] == "markdown")
+
+
+def step_readme(clone: Path, branch: str) -> str:
+    return run("git", "show", f"{branch}:README.md", cwd=clone, capture=True)
+
+
+def shows_new_score(clone: Path, before: dict) -> list[str]:
+    after = json.loads((clone / "reports/metrics.json").read_text())
+    problems = []
+    if after == before:
+        problems.append(f"reports/metrics.json is unchanged ({after}): the change did not reach the score")
+    if f"a test F1 of {after['f1']:.6f}" not in lesson_text(clone, "01-introduction.ipynb"):
+        problems.append(f"lesson 1's text does not quote the new score {after['f1']:.6f}")
+    if f'{{"f1": {after["f1"]}}}' not in step_readme(clone, "step-1-organize-ml-project"):
+        problems.append(f"step 1's README does not quote the new score {after['f1']}")
+    return problems
+
+
+def shows_new_c(clone: Path, before: dict) -> list[str]:
+    problems = []
+    c = NEW_C[0]
+    if f"(`C={c}`)" not in lesson_text(clone, "01-introduction.ipynb"):
+        problems.append(f"lesson 1's text does not name the new default C={c}")
+    if f"`{NEW_C}` to `[0.1]`" not in step_readme(clone, "step-7-metrics-and-experiments"):
+        problems.append(f"step 7's README does not name the new default {NEW_C}")
+    return problems
+
+
+CHANGES = {
+    "new-feature": ("add a third engineered feature (sepal width / petal width)", add_feature, shows_new_score),
+    "default-c": (f"set the default C of logistic regression to {NEW_C}", set_default_c, shows_new_c),
+}
+
+
+def check_one(name: str, base: Path, scratch: Path) -> tuple[bool, str]:
+    title, change, shows = CHANGES[name]
+    clone = scratch / name
+    env = {**os.environ, "GIT_AUTHOR_NAME": "regen-check", "GIT_AUTHOR_EMAIL": "regen-check@example.com",
+           "GIT_COMMITTER_NAME": "regen-check", "GIT_COMMITTER_EMAIL": "regen-check@example.com"}
+    env.pop("VIRTUAL_ENV", None)
+    env["PATH"] = os.pathsep.join(p for p in env["PATH"].split(os.pathsep) if not p.startswith(str(base / ".venv")))
+    times = {}
+    try:
+        step(f"[{name}] a clone of HEAD with its own environment, in {clone}")
+        run("git", "clone", "-q", str(base), str(clone), env=env)
+        run("make", "setup", cwd=clone, env=env)
+        before = json.loads((clone / "reports/metrics.json").read_text())
+        step(f"[{name}] the change: {title}")
+        change(clone)
+        run("git", "commit", "-q", "-am", f"Maintainer's change: {title}", cwd=clone, env=env)
+        started = time.perf_counter()
+        run("make", "regen", cwd=clone, env=env)
+        times["regen"] = time.perf_counter() - started
+        problems = shows(clone, before)
+        if problems:
+            raise RegenError("the change does not show where it must:\n  " + "\n  ".join(problems))
+        run("git", "add", "-A", cwd=clone, env=env)
+        run("git", "commit", "-q", "-m", "make regen", cwd=clone, env=env)
+        started = time.perf_counter()
+        run("make", "test", cwd=clone, env=env)
+        times["test"] = time.perf_counter() - started
+    except RegenError as error:
+        return False, f"{name}: FAILED: {error}"
+    spent = ", ".join(f"{key} {value:.0f} s" for key, value in times.items())
+    return True, f"{name}: passed ({spent}; regen + test {sum(times.values()):.0f} s)"
+
+
+def check(base: Path = ROOT, names: list[str] | None = None, keep: bool = False) -> int:
+    if uncommitted(base):
+        print("warning: uncommitted changes are not checked: the clones are made from HEAD", file=sys.stderr)
+    scratch = Path(tempfile.mkdtemp(prefix="regen-check-"))
+    results = [check_one(name, base, scratch) for name in names or list(CHANGES)]
+    print("\n==> make regen-check")
+    for _, line in results:
+        print("  " + line)
+    if keep:
+        print(f"  the clones are kept in {scratch}")
+    else:
+        shutil.rmtree(scratch, ignore_errors=True)
+    return 0 if all(ok for ok, _ in results) else 1
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python course/regen.py", description=__doc__.split("\n\n")[0])
+    parser.add_argument("command", choices=("regen", "check"))
+    parser.add_argument("--allow-dirty", action="store_true", help="regen: go on with uncommitted changes")
+    parser.add_argument("--only", choices=list(CHANGES), action="append", help="check: this change only")
+    parser.add_argument("--keep", action="store_true", help="check: keep the scratch clones")
+    args = parser.parse_args(sys.argv[1:] if argv is None else argv)
+    try:
+        if args.command == "regen":
+            regen(allow_dirty=args.allow_dirty or bool(re.fullmatch(r"1|yes|true", os.environ.get("ALLOW_DIRTY", ""))))
+            return 0
+        return check(names=args.only, keep=args.keep)
+    except RegenError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 1
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,53 @@
+"""The maintainer's loop (course/regen.py): its refusal, and the changes `make regen-check` makes.
+
+The loop itself runs in `make regen-check` (a CI job of its own: two full regenerations
+and test runs); these checks are the quick parts that keep it working when the code it
+edits moves.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import shutil
+import subprocess
+
+import pytest
+
+import regen
+from conftest import REPO_ROOT, isolated_env
+
+
+def test_regen_refuses_uncommitted_work(tmp_path, monkeypatch):
+    for key, value in isolated_env(tmp_path).items():
+        monkeypatch.setenv(key, value)
+    repo = tmp_path / "repo"
+    repo.mkdir()
+    subprocess.run(["git", "init", "-q"], cwd=repo, check=True)
+    (repo / "params.yaml").write_text("a: 1\n")
+    with pytest.raises(regen.RegenError, match=r"(?s)\?\? params\.yaml.*clone HEAD.*ALLOW_DIRTY=1"):
+        regen.regen(repo)
+
+
+def test_the_new_feature_change_applies_to_the_package(tmp_path):
+    clone = tmp_path / "clone"
+    shutil.copytree(REPO_ROOT / "src", clone / "src")
+    regen.add_feature(clone)
+    spec = importlib.util.spec_from_file_location("features_changed", clone / "src/iris_pipeline/features.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    from iris_pipeline.features import RATIO_FEATURES
+
+    assert module.RATIO_FEATURES == {**RATIO_FEATURES, "sepal_width_to_petal_width": ("sepal_width", "petal_width")}
+
+
+def test_the_default_c_change_is_a_change():
+    from iris_pipeline.config import load_params
+
+    assert load_params(REPO_ROOT / "params.yaml").train.estimators["logreg"].param_grid["C"] != regen.NEW_C
+
+
+def test_regen_check_is_documented_and_wired():
+    make = subprocess.run(["make", "-n", "regen", "regen-check"], cwd=REPO_ROOT, capture_output=True, text=True)
+    assert "course/regen.py regen" in make.stdout and "course/regen.py check" in make.stdout
+    assert "make regen-check" in (REPO_ROOT / ".github/workflows/ci.yaml").read_text()
+    assert "make regen" in (REPO_ROOT / "README.md").read_text()

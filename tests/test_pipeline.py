@@ -9,6 +9,7 @@ import pandas as pd
 import pytest
 
 from conftest import COMMITTED_F1, REPO_ROOT, Repo, run, set_param
+from iris_pipeline.features import FEATURES_SCHEMA
 
 pytestmark = pytest.mark.slow
 
@@ -23,7 +24,7 @@ def test_repro_builds_every_output_deterministically_and_reruns_only_what_change
 
     root = project.root
     assert pd.read_csv(root / "data/raw/iris.csv").shape == (150, 5)
-    assert pd.read_csv(root / "data/processed/featured_iris.csv").shape == (150, 7)
+    assert pd.read_csv(root / "data/processed/featured_iris.csv").shape == (150, len(FEATURES_SCHEMA))
     assert len(pd.read_csv(root / "data/processed/train_iris.csv")) == 120
     assert len(pd.read_csv(root / "data/processed/test_iris.csv")) == 30
     assert (root / "models/model.joblib").stat().st_size > 0

@@ -18,7 +18,7 @@ FEATURES_SCHEMA = {**dict.fromkeys([*FEATURE_COLUMNS, *RATIO_FEATURES], "number"
 
 
 def featurize(frame: pd.DataFrame) -> pd.DataFrame:
-    """Return a new frame with the course's two ratio features; the target stays last."""
+    """Return a new frame with the course's ratio features (RATIO_FEATURES) added; the target stays last."""
     features = frame.drop(columns=[TARGET_COLUMN])
     for name, (numerator, denominator) in RATIO_FEATURES.items():
         features[name] = features[numerator] / features[denominator]

@@ -10,11 +10,17 @@ import pytest
 
 from conftest import REPO_ROOT
 from workbook.run_lessons import FIELD, KERNEL, TemplateError, run_lesson, template_of
+from workbook.run_lessons import main as run_lessons_main
 
 LESSONS = sorted((REPO_ROOT / "lessons").glob("[0-9][0-9]-*.ipynb"))
 BRANCHES = {
-    "03": ["step-1-organize-ml-project", "step-2-create-config-file", "step-3-reusable-code",
-           "step-4-build-ml-pipeline", "step-5-automate-ml-pipeline"],
+    "03": [
+        "step-1-organize-ml-project",
+        "step-2-create-config-file",
+        "step-3-reusable-code",
+        "step-4-build-ml-pipeline",
+        "step-5-automate-ml-pipeline",
+    ],
     "04": ["step-6-data-and-model-version-control"],
     "05": ["step-7-metrics-and-experiments", "step-8-metrics-and-plots"],
     "06": ["step-8-metrics-and-plots"],
@@ -172,3 +178,17 @@ def test_a_template_is_rendered_in_the_kernel_after_the_last_cell(tmp_path):
     failed = r"lesson\.ipynb, cell 2: the text's \{\{ missing_name \}\} failed: NameError"
     with pytest.raises(TemplateError, match=failed):
         run_lesson(path)
+
+
+def test_lessons_run_side_by_side_and_a_failed_one_is_left_as_it_was(tmp_path, capsys):
+    kernelspec = {"name": KERNEL, "display_name": KERNEL, "language": "python"}
+    good, bad = tmp_path / "good.ipynb", tmp_path / "bad.ipynb"
+    for path, code in ((good, "print(6 * 7)"), (bad, "raise ValueError('on purpose')")):
+        nbformat.write(
+            nbformat.v4.new_notebook(metadata={"kernelspec": kernelspec}, cells=[nbformat.v4.new_code_cell(code)]), path
+        )
+    before = bad.read_bytes()
+    assert run_lessons_main(["-j", "2", str(good), str(bad)]) == 1
+    assert bad.read_bytes() == before
+    assert nbformat.read(good, as_version=4).cells[0].outputs[0]["text"] == "42\n"
+    assert "bad.ipynb" in capsys.readouterr().err.splitlines()[-1]

@@ -1,8 +1,9 @@
 """Run lesson notebooks top to bottom and store their outputs: `make lessons`.
 
-`python -m workbook.run_lessons [lessons/03-*.ipynb ...]` executes each notebook in a
+`python -m workbook.run_lessons [-j N] [lessons/03-*.ipynb ...]` executes each notebook in a
 fresh kernel of the project's environment, from its own folder, and writes it back in
-place with its new outputs. Execution and the merging of stream chunks are nbconvert's
+place with its new outputs; two lessons at a time by default (each has its own kernel and
+scratch workspace), the longest first. Execution and the merging of stream chunks are nbconvert's
 own preprocessors (`ExecutePreprocessor`, `CoalesceStreamsPreprocessor`); this module
 adds only the choice of notebooks, a progress line per cell, and two things that
 differ by machine taken out of what is stored: the kernel's exact Python version, and
@@ -23,11 +24,15 @@ expression.
 
 from __future__ import annotations
 
+import argparse
 import ast
+import multiprocessing
+import os
 import re
 import sys
 import time
 import uuid
+from concurrent.futures import ProcessPoolExecutor, as_completed
 from pathlib import Path
 
 import nbformat
@@ -144,8 +149,9 @@ class LessonExecutor(ExecutePreprocessor):
         return FIELD.sub(lambda _: next(rendered), template)
 
 
-def run_lesson(path: Path, timeout: int = 1200) -> None:
-    """Execute one notebook in place, printing a line per cell as progress."""
+def run_lesson(path: Path, timeout: int = 1200, progress: bool = True) -> None:
+    """Execute one notebook in place, printing a line per cell as progress (if `progress`).
+    The file is written only when every cell ran: a failed run leaves it as it was."""
     nb = nbformat.read(path, as_version=4)
     code_cells = sum(cell.cell_type == "code" for cell in nb.cells)
     done = 0
@@ -153,7 +159,8 @@ def run_lesson(path: Path, timeout: int = 1200) -> None:
     def on_cell_executed(cell, cell_index, execute_reply):
         nonlocal done
         done += 1
-        print(f"\r  {path.name}: cell {done}/{code_cells}", end="", file=sys.stderr, flush=True)
+        if progress:
+            print(f"\r  {path.name}: cell {done}/{code_cells}", end="", file=sys.stderr, flush=True)
 
     execute = LessonExecutor(
         kernel_name=KERNEL,
@@ -166,7 +173,8 @@ def run_lesson(path: Path, timeout: int = 1200) -> None:
     try:
         execute.preprocess(nb, {"metadata": {"path": str(path.parent)}, "lesson": path.name})
     finally:
-        print(file=sys.stderr)
+        if progress:
+            print(file=sys.stderr)
     CoalesceStreamsPreprocessor().preprocess(nb, {})
     nb.metadata.get("language_info", {}).pop("version", None)  # differs by machine
     portable_outputs(nb)
@@ -174,14 +182,50 @@ def run_lesson(path: Path, timeout: int = 1200) -> None:
     print(f"  {path.name}: {code_cells} cells in {time.perf_counter() - started:.0f} s", file=sys.stderr)
 
 
+def code_cells(path: Path) -> int:
+    return sum(cell.cell_type == "code" for cell in nbformat.read(path, as_version=4).cells)
+
+
+def run_quietly(path: Path) -> None:
+    run_lesson(path, progress=False)
+
+
 def main(argv: list[str] | None = None) -> int:
-    paths = lesson_paths(sys.argv[1:] if argv is None else argv)
+    parser = argparse.ArgumentParser(prog="python -m workbook.run_lessons", description=__doc__.split("\n\n")[0])
+    parser.add_argument("lessons", nargs="*", help="lesson notebooks (default: every lesson)")
+    parser.add_argument(
+        "-j",
+        "--jobs",
+        type=int,
+        default=min(2, os.cpu_count() or 1),
+        help="lessons run at a time, each in its own process and workspace (default: 2, or 1 on one core)",
+    )
+    args = parser.parse_args(sys.argv[1:] if argv is None else argv)
+    paths = lesson_paths(args.lessons)
     if not paths:
         print(f"error: no lesson notebooks in {LESSONS_DIR}", file=sys.stderr)
         return 1
-    for index, path in enumerate(paths, 1):
-        print(f"==> [{index}/{len(paths)}] {path.relative_to(REPO_ROOT)}", file=sys.stderr)
-        run_lesson(path)
+    if args.jobs <= 1 or len(paths) == 1:
+        for index, path in enumerate(paths, 1):
+            print(f"==> [{index}/{len(paths)}] {path.relative_to(REPO_ROOT)}", file=sys.stderr)
+            run_lesson(path)
+        return 0
+    # Each lesson has its own kernel and scratch workspace, so two can run side by side; the
+    # longest (most code cells) start first. A failed lesson leaves its file as it was.
+    print(f"==> {len(paths)} lessons, {args.jobs} at a time", file=sys.stderr)
+    failed = []
+    with ProcessPoolExecutor(args.jobs, mp_context=multiprocessing.get_context("spawn")) as pool:
+        futures = {pool.submit(run_quietly, path): path for path in sorted(paths, key=code_cells, reverse=True)}
+        for future in as_completed(futures):
+            if (error := future.exception()) is not None:
+                failed.append(futures[future])
+                print(f"error: {futures[future].name}: {type(error).__name__}: {error}", file=sys.stderr)
+    if failed:
+        print(
+            f"error: {len(failed)} lessons failed and were left as they were: " + ", ".join(p.name for p in failed),
+            file=sys.stderr,
+        )
+        return 1
     return 0
 
 

@@ -9,7 +9,7 @@ import nbformat
 import pytest
 
 from conftest import REPO_ROOT
-from workbook.run_lessons import FIELD, KERNEL, TemplateError, run_lesson, template_of
+from workbook.run_lessons import FIELD, KERNEL, TemplateError, keep_unchanged_outputs, run_lesson, template_of
 from workbook.run_lessons import main as run_lessons_main
 
 LESSONS = sorted((REPO_ROOT / "lessons").glob("[0-9][0-9]-*.ipynb"))
@@ -192,3 +192,18 @@ def test_lessons_run_side_by_side_and_a_failed_one_is_left_as_it_was(tmp_path, c
     assert bad.read_bytes() == before
     assert nbformat.read(good, as_version=4).cells[0].outputs[0]["text"] == "42\n"
     assert "bad.ipynb" in capsys.readouterr().err.splitlines()[-1]
+
+
+def test_a_rerun_keeps_outputs_that_differ_only_in_volatile_parts():
+    def notebook(queue_line: str, score: str) -> nbformat.NotebookNode:
+        cell = nbformat.v4.new_code_cell("!dvc queue status", id="queue")
+        cell.outputs = [nbformat.v4.new_output("stream", name="stdout", text=f"{queue_line}\nF1 {score}\n")]
+        return nbformat.v4.new_notebook(cells=[cell])
+
+    stored = notebook("2cc779d  grid-1  07:15 AM   Queued", "0.93")
+    rerun = notebook("626fac8  grid-1  07:49 AM   Queued", "0.93")
+    assert keep_unchanged_outputs(stored, rerun) == 1
+    assert rerun.cells[0].outputs == stored.cells[0].outputs  # the stored task id and time stay
+    changed = notebook("626fac8  grid-1  07:49 AM   Queued", "0.97")
+    assert keep_unchanged_outputs(stored, changed) == 0
+    assert "0.97" in changed.cells[0].outputs[0]["text"]  # a real change is written

@@ -8,9 +8,11 @@ own preprocessors (`ExecutePreprocessor`, `CoalesceStreamsPreprocessor`); this m
 adds only the choice of notebooks, a progress line per cell, and two things that
 differ by machine taken out of what is stored: the kernel's exact Python version, and
 this checkout's absolute path in outputs (git, DVC and Python print absolute paths;
-they are stored as `/path/to/workbook/...`). A rerun that changes nothing leaves the
-files unchanged, on any machine. The tests (nbval, strict) then check that the stored outputs are what a
-run gives.
+they are stored as `/path/to/workbook/...`). Where a cell's new outputs differ from the
+stored ones only in what the lesson checks treat as volatile (tests/nbval_sanitize.cfg:
+clock times, queue task ids, durations), the stored ones are kept. A rerun that changes
+nothing leaves the files unchanged, on any machine. The tests (nbval, strict) then check
+that the stored outputs are what a run gives.
 
 Figures in a lesson's text come from its run: a markdown cell whose metadata holds
 `workbook.template` is rewritten from that template when the lesson runs, each
@@ -26,6 +28,7 @@ from __future__ import annotations
 
 import argparse
 import ast
+import configparser
 import multiprocessing
 import os
 import re
@@ -73,6 +76,45 @@ def portable_outputs(nb: nbformat.NotebookNode, root: Path = REPO_ROOT) -> None:
             for key in ("text", "data", "evalue", "traceback"):
                 if key in output:
                     output[key] = nbformat.from_dict(clean(output[key])) if key == "data" else clean(output[key])
+
+
+SANITIZE = REPO_ROOT / "tests" / "nbval_sanitize.cfg"
+
+
+def volatile_patterns(path: Path = SANITIZE) -> list[tuple[re.Pattern, str]]:
+    """The substitutions the lesson checks (nbval) apply before comparing outputs."""
+    config = configparser.ConfigParser(interpolation=None)
+    config.read(path)
+    return [(re.compile(config[name]["regex"]), config[name]["replace"]) for name in config.sections()]
+
+
+def keep_unchanged_outputs(old: nbformat.NotebookNode, new: nbformat.NotebookNode) -> int:
+    """Give each cell of `new` the outputs `old` stored where the two differ only in what is
+    volatile (clock times, task ids, durations: what nbval's substitutions cover), so a rerun
+    rewrites no line that the content did not change. Returns how many cells kept theirs."""
+    patterns = volatile_patterns()
+
+    def sanitized(value):
+        if isinstance(value, str):
+            for pattern, replace in patterns:
+                value = pattern.sub(replace, value)
+            return value
+        if isinstance(value, list):
+            return [sanitized(item) for item in value]
+        if isinstance(value, dict):
+            return {key: sanitized(item) for key, item in value.items()}
+        return value
+
+    old_cells = {cell.get("id"): cell for cell in old.cells if cell.cell_type == "code"}
+    kept = 0
+    for cell in new.cells:
+        before = old_cells.get(cell.get("id"))
+        if cell.cell_type != "code" or before is None or before.source != cell.source:
+            continue
+        if before.outputs != cell.outputs and sanitized(before.outputs) == sanitized(cell.outputs):
+            cell.outputs = before.outputs
+            kept += 1
+    return kept
 
 
 def lesson_paths(args: list[str]) -> list[Path]:
@@ -153,6 +195,7 @@ def run_lesson(path: Path, timeout: int = 1200, progress: bool = True) -> None:
     """Execute one notebook in place, printing a line per cell as progress (if `progress`).
     The file is written only when every cell ran: a failed run leaves it as it was."""
     nb = nbformat.read(path, as_version=4)
+    stored = nbformat.read(path, as_version=4)
     code_cells = sum(cell.cell_type == "code" for cell in nb.cells)
     done = 0
 
@@ -178,6 +221,7 @@ def run_lesson(path: Path, timeout: int = 1200, progress: bool = True) -> None:
     CoalesceStreamsPreprocessor().preprocess(nb, {})
     nb.metadata.get("language_info", {}).pop("version", None)  # differs by machine
     portable_outputs(nb)
+    keep_unchanged_outputs(stored, nb)
     nbformat.write(nb, path)
     print(f"  {path.name}: {code_cells} cells in {time.perf_counter() - started:.0f} s", file=sys.stderr)
 

@@ -7,6 +7,7 @@ Test modules import these helpers (`from conftest import run, Repo`); fixtures c
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 from pathlib import Path
 
@@ -20,6 +21,9 @@ __all__ = ["COMMITTED_F1", "REPO_ROOT", "Repo", "isolated_env", "pipeline_f1", "
 # The committed score, as `dvc repro` wrote it. Tests compare reproduced runs with it, not
 # with a literal, so a change to the pipeline's defaults needs a `dvc repro`, not edits here.
 COMMITTED_F1 = json.loads((REPO_ROOT / "reports" / "metrics.json").read_text())["f1"]
+# A figure quoted in a text (a score, a parameter value: three decimals or more), which the
+# staleness tests of the lessons and of the step READMEs look up in what the runs give.
+QUOTED = re.compile(r"(?<![\w.])\d+\.\d{3,}(?!\d)")
 
 # The committed files a pipeline copy needs (no data, models or executed notebooks).
 PIPELINE_FILES = (

@@ -8,7 +8,7 @@ import re
 import nbformat
 import pytest
 
-from conftest import REPO_ROOT
+from conftest import QUOTED, REPO_ROOT
 from workbook.run_lessons import FIELD, KERNEL, TemplateError, keep_unchanged_outputs, run_lesson, template_of
 from workbook.run_lessons import main as run_lessons_main
 
@@ -89,7 +89,6 @@ def test_the_text_edit_pattern_finds_what_lessons_used_to_do():
 # must be in that lesson's stored outputs, as printed or rounded to the decimals quoted, or
 # in the committed reports/metrics.json the text may point to: text that went stale when a
 # default changed fails here, not in a learner's hands.
-QUOTED = re.compile(r"(?<![\w.])\d+\.\d{3,}(?!\d)")
 PRINTED = re.compile(r"(?<![\w.])\d+\.\d+(?:[eE]-?\d+)?")
 
 

@@ -47,7 +47,7 @@ from build_steps import (
     split_markers,
     yaml_key_region,
 )
-from conftest import COMMITTED_F1, REPO_ROOT, Repo, run, set_param
+from conftest import COMMITTED_F1, QUOTED, REPO_ROOT, Repo, run, set_param
 
 STEPS = [
     "step-1-organize-ml-project",
@@ -492,7 +492,6 @@ def test_walk_the_steps_beside_the_lessons(walk: Walk, step: int):
 
 # ---------------------------------------------------------------- figures in the step READMEs
 
-QUOTED = re.compile(r"(?<![\w.])\d+\.\d{3,}(?!\d)")
 
 
 def _figures_known() -> set[str]:

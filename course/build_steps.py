@@ -18,8 +18,8 @@ How the branches sit:
   commits have no parent: the course starts there.
 - Commits are made by a fixed course identity at fixed dates, so the same source gives
   the same commit ids on every machine and a rebuild with nothing new changes nothing.
-  Git's own GIT_AUTHOR_NAME/EMAIL/DATE and GIT_COMMITTER_* variables, when set,
-  take precedence.
+  Git's GIT_AUTHOR_*/GIT_COMMITTER_* variables, which some CI systems and containers
+  set, are overridden for these commits (they would change every commit id).
 
 Safety: the branches are written with git plumbing only (`hash-object`, a temporary
 index, `write-tree`, `commit-tree`, one `update-ref` transaction). The learner's
@@ -749,9 +749,9 @@ def commit_env(index: int) -> dict[str, str]:
     date = f"{BASE_DATE + 60 * index} +0000"
     env = dict(os.environ)
     for role in ("AUTHOR", "COMMITTER"):
-        env.setdefault(f"GIT_{role}_NAME", AUTHOR_NAME)
-        env.setdefault(f"GIT_{role}_EMAIL", AUTHOR_EMAIL)
-        env.setdefault(f"GIT_{role}_DATE", date)
+        env[f"GIT_{role}_NAME"] = AUTHOR_NAME
+        env[f"GIT_{role}_EMAIL"] = AUTHOR_EMAIL
+        env[f"GIT_{role}_DATE"] = date
     return env
 
 

@@ -101,6 +101,9 @@ def regen(root: Path = ROOT, allow_dirty: bool = False) -> None:
 
 # ------------------------------------------------------------------------------ check
 
+# Who commits in the scratch clones: git configuration for those two commands only (the
+# GIT_AUTHOR_* variables would reach every git command the tests run).
+IDENTITY = ("-c", "user.name=regen-check", "-c", "user.email=regen-check@example.com")
 NEW_FEATURE = '    "sepal_width_to_petal_width": ("sepal_width", "petal_width"),\n'
 NEW_C = [0.01]
 
@@ -161,8 +164,7 @@ CHANGES = {
 def check_one(name: str, base: Path, scratch: Path) -> tuple[bool, str]:
     title, change, shows = CHANGES[name]
     clone = scratch / name
-    env = {**os.environ, "GIT_AUTHOR_NAME": "regen-check", "GIT_AUTHOR_EMAIL": "regen-check@example.com",
-           "GIT_COMMITTER_NAME": "regen-check", "GIT_COMMITTER_EMAIL": "regen-check@example.com"}
+    env = dict(os.environ)
     env.pop("VIRTUAL_ENV", None)
     env["PATH"] = os.pathsep.join(p for p in env["PATH"].split(os.pathsep) if not p.startswith(str(base / ".venv")))
     times = {}
@@ -173,7 +175,7 @@ def check_one(name: str, base: Path, scratch: Path) -> tuple[bool, str]:
         before = json.loads((clone / "reports/metrics.json").read_text())
         step(f"[{name}] the change: {title}")
         change(clone)
-        run("git", "commit", "-q", "-am", f"Maintainer's change: {title}", cwd=clone, env=env)
+        run("git", *IDENTITY, "commit", "-q", "-am", f"Maintainer's change: {title}", cwd=clone, env=env)
         started = time.perf_counter()
         run("make", "regen", cwd=clone, env=env)
         times["regen"] = time.perf_counter() - started
@@ -181,7 +183,7 @@ def check_one(name: str, base: Path, scratch: Path) -> tuple[bool, str]:
         if problems:
             raise RegenError("the change does not show where it must:\n  " + "\n  ".join(problems))
         run("git", "add", "-A", cwd=clone, env=env)
-        run("git", "commit", "-q", "-m", "make regen", cwd=clone, env=env)
+        run("git", *IDENTITY, "commit", "-q", "-m", "make regen", cwd=clone, env=env)
         started = time.perf_counter()
         run("make", "test", cwd=clone, env=env)
         times["test"] = time.perf_counter() - started

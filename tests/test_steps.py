@@ -35,6 +35,7 @@ from build_steps import (
     StepsError,
     _content,
     append_yaml_items,
+    commit_env,
     default_steps_dir,
     drop_toml_tables,
     drop_yaml_keys,
@@ -732,3 +733,13 @@ def test_rebuild_updates_the_steps_folder_it_can_and_refuses_one_with_work(tmp_p
     taken = steps(clone, "build", "--steps-dir", str(other), check=False)
     assert taken.returncode == 1 and "is not a working tree of this repository" in taken.stderr
     assert [p.name for p in other.iterdir()] == ["notes.txt"]
+
+
+def test_commit_identity_is_the_courses_even_where_git_variables_are_set(monkeypatch):
+    """Some CI systems and containers set GIT_AUTHOR_*; the step commits must not take them
+    (make regen-check's first run found commits made as its own identity)."""
+    monkeypatch.setenv("GIT_AUTHOR_NAME", "someone")
+    monkeypatch.setenv("GIT_COMMITTER_DATE", "1999-01-01T00:00:00")
+    env = commit_env(2)
+    assert (env["GIT_AUTHOR_NAME"], env["GIT_COMMITTER_NAME"]) == (AUTHOR_NAME, AUTHOR_NAME)
+    assert env["GIT_COMMITTER_DATE"] == env["GIT_AUTHOR_DATE"] == f"{BASE_DATE + 120} +0000"

@@ -40,10 +40,14 @@ def test_the_new_feature_change_applies_to_the_package(tmp_path):
     assert module.RATIO_FEATURES == {**RATIO_FEATURES, "sepal_width_to_petal_width": ("sepal_width", "petal_width")}
 
 
-def test_the_default_c_change_is_a_change():
-    from iris_pipeline.config import load_params
-
-    assert load_params(REPO_ROOT / "params.yaml").train.estimators["logreg"].param_grid["C"] != regen.NEW_C
+def test_the_default_c_change_is_a_change(tmp_path):
+    assert regen.new_c(REPO_ROOT) != regen.default_c(REPO_ROOT)
+    # Where a maintainer made [0.01] the default (as regen-check's own clone has it), the
+    # check still changes it.
+    (tmp_path / "params.yaml").write_text(
+        "train:\n  estimators:\n    logreg:\n      param_grid:\n        C: [0.01]\n"
+    )
+    assert regen.new_c(tmp_path) == [0.001]
 
 
 def test_regen_check_is_documented_and_wired():

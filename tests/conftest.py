@@ -8,15 +8,17 @@ from __future__ import annotations
 
 import json
 import re
+import shutil
 import subprocess
 from pathlib import Path
 
 import pytest
+from filelock import FileLock
 
 from workbook.params import set_params
 from workbook.workspace import REPO_ROOT, Workspace, isolated_environ
 
-__all__ = ["COMMITTED_F1", "REPO_ROOT", "Repo", "isolated_env", "pipeline_f1", "run", "set_param"]
+__all__ = ["COMMITTED_F1", "REPO_ROOT", "Repo", "copy_of", "isolated_env", "pipeline_f1", "run", "set_param"]
 
 # The committed score, as `dvc repro` wrote it. Tests compare reproduced runs with it, not
 # with a literal, so a change to the pipeline's defaults needs a `dvc repro`, not edits here.
@@ -123,6 +125,38 @@ class Repo:
 def project(tmp_path: Path) -> Repo:
     """The project's committed pipeline files in a fresh git repo with DVC initialised."""
     return Repo.copy_of_project(tmp_path)
+
+
+@pytest.fixture(scope="session")
+def reproduced_project(tmp_path_factory: pytest.TempPathFactory, worker_id: str) -> Repo:
+    """The project's committed pipeline files, reproduced (`dvc repro` from nothing) and
+    committed on `main`: every stage up to date. Read-only: `copy_of` it to change anything.
+
+    Built once per test run, not once per test module or per worker: pytest-xdist's workers
+    share it through a lock file in their common temporary folder (the recipe of the
+    pytest-xdist documentation, "Making session-scoped fixtures execute only once").
+    """
+    shared = tmp_path_factory.getbasetemp()
+    if worker_id != "master":
+        shared = shared.parent  # the folder above every worker's own
+    place = shared / "reproduced-project"
+    with FileLock(str(shared / "reproduced-project.lock")):
+        done = place / "built"
+        if not done.exists():
+            repo = Repo.copy_of_project(place)
+            repo.dvc("repro", "-q")
+            repo.git("add", "-A")
+            repo.git("commit", "-qm", "reproduced")
+            assert "Data and pipelines are up to date." in repo.dvc("status").stdout
+            done.touch()
+    return Repo(place / "ws" / "project", isolated_env(place))
+
+
+def copy_of(repo: Repo, tmp_path: Path) -> Repo:
+    """A copy of `repo` (its git history, DVC cache and outputs) to change, with its own settings."""
+    root = tmp_path / "copy" / "project"
+    shutil.copytree(repo.root, root, symlinks=True)
+    return Repo(root, isolated_env(tmp_path))
 
 
 @pytest.fixture(scope="session")

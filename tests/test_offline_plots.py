@@ -26,7 +26,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import REPO_ROOT, Repo
+from conftest import REPO_ROOT, Repo, copy_of
 from workbook import offline_plots
 
 BROWSER_PATH = os.environ.get("BROWSER_PATH", "/usr/bin/chromium")
@@ -124,7 +124,7 @@ def test_a_relative_template_path_is_resolved_from_the_dvc_folder_as_dvc_does(tm
 
 
 @pytest.fixture(scope="module")
-def project(tmp_path_factory, template) -> Repo:
+def project(tmp_path_factory, reproduced_project, template) -> Repo:
     """A reproduced, committed copy of the project, set up as this repository is.
 
     First, with DVC's default config, `dvc plots show -o plots-default` writes DVC's own
@@ -132,10 +132,7 @@ def project(tmp_path_factory, template) -> Repo:
     symlink, as in the step branches' second working folder), so that its relative
     template path resolves as it does here.
     """
-    repo = Repo.copy_of_project(tmp_path_factory.mktemp("offline-plots"))
-    repo.dvc("repro")
-    repo.git("add", "-A")
-    repo.git("commit", "-qm", "reproduced")
+    repo = copy_of(reproduced_project, tmp_path_factory.mktemp("offline-plots"))
     repo.dvc("plots", "show", "-o", "plots-default")
     (repo.root / ".venv").symlink_to(REPO_ROOT / ".venv", target_is_directory=True)
     shutil.copyfile(REPO_ROOT / ".dvc" / "config", repo.root / ".dvc" / "config")

@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from conftest import COMMITTED_F1, REPO_ROOT, Repo, isolated_env, pipeline_f1, run, set_param
+from conftest import COMMITTED_F1, REPO_ROOT, Repo, copy_of, isolated_env, pipeline_f1, run, set_param
 
 WORKFLOW = REPO_ROOT / ".github" / "workflows" / "cml.yaml"
 C_KEY = "train.estimators.logreg.param_grid.C"
@@ -32,9 +32,9 @@ def _report(cwd: Path, env: dict[str, str], *args: str):
 
 
 @pytest.fixture(scope="module")
-def changed_project(tmp_path_factory: pytest.TempPathFactory) -> Repo:
-    """The committed pipeline files on main, then C changed to NEW_C and the pipeline rerun."""
-    repo = Repo.copy_of_project(tmp_path_factory.mktemp("report"))
+def changed_project(tmp_path_factory: pytest.TempPathFactory, reproduced_project: Repo) -> Repo:
+    """The committed pipeline files reproduced on main, then C changed to NEW_C and the pipeline rerun."""
+    repo = copy_of(reproduced_project, tmp_path_factory.mktemp("report"))
     params_file = repo.root / "params.yaml"
     before = yaml.safe_load(params_file.read_text())
     set_param(params_file, C_KEY, NEW_C)  # by key; it fails if C is NEW_C already

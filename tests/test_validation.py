@@ -9,7 +9,6 @@ deleted; nothing written outside the project.
 
 from __future__ import annotations
 
-import shutil
 import sys
 from pathlib import Path
 
@@ -17,30 +16,17 @@ import nbformat
 import pytest
 import yaml
 
-from conftest import Repo, set_param
+from conftest import Repo, copy_of, set_param
 
 pytestmark = pytest.mark.slow
 
 PAPERMILL = [sys.executable, "-m", "papermill", "--engine", "reproducible", "--no-progress-bar"]
 
 
-@pytest.fixture(scope="module")
-def reproduced(tmp_path_factory: pytest.TempPathFactory) -> Repo:
-    """The project, reproduced and committed: every stage up to date."""
-    project = Repo.copy_of_project(tmp_path_factory.mktemp("validation"))
-    project.dvc("repro", "-q")
-    project.git("add", "-A")
-    project.git("commit", "-qm", "reproduced")
-    assert "Data and pipelines are up to date." in project.dvc("status").stdout
-    return project
-
-
 @pytest.fixture
-def fresh(reproduced: Repo, tmp_path: Path) -> Repo:
-    """A copy of the reproduced project, to break."""
-    root = tmp_path / "box" / "project"
-    shutil.copytree(reproduced.root, root, symlinks=True)
-    return Repo(root, reproduced.env)
+def fresh(reproduced_project: Repo, tmp_path: Path) -> Repo:
+    """A copy of the reproduced project (every stage up to date), to break."""
+    return copy_of(reproduced_project, tmp_path / "box")
 
 
 def params(key: str, value):

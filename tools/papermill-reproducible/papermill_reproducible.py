@@ -42,13 +42,10 @@ import sys
 from pathlib import Path
 
 from jupyter_client.manager import AsyncKernelManager
-from papermill.clientwrap import PapermillNotebookClient
 from papermill.engines import NBClientEngine
 from papermill.exceptions import PapermillExecutionError
-from papermill.log import logger
 from papermill.translators import papermill_translators
-from papermill.utils import merge_kwargs
-from traitlets import default
+from traitlets import List, default
 
 VOLATILE_KEYS = ("start_time", "end_time", "duration")
 
@@ -77,13 +74,25 @@ class IPCKernelManager(AsyncKernelManager):
         return "ipc"
 
 
+class ClientKeepingKernelManager(IPCKernelManager):
+    """Keeps the clients it makes: nbclient stops its client's channels only for a kernel
+    it started itself, so whoever hands it this manager (`km=`) stops them."""
+
+    clients = List()
+
+    def client(self, **kwargs):
+        client = super().client(**kwargs)
+        self.clients.append(client)
+        return client
+
+
 class EarlyKernel:
     """A kernel started before papermill asks for one, with the arguments nbclient would give it."""
 
     def __init__(self, kernel_name: str):
         self.kernel_name = kernel_name
         self.cwd = os.getcwd()
-        self.km = IPCKernelManager(kernel_name=kernel_name)
+        self.km = ClientKeepingKernelManager(kernel_name=kernel_name)
         # nbclient's default for ipykernel: no history file written on disk.
         asyncio.run(self.km.start_kernel(extra_arguments=["--HistoryManager.hist_file=:memory:"]))
         atexit.register(self.kill)
@@ -93,6 +102,8 @@ class EarlyKernel:
 
         Killing the process and reaping it directly spares jupyter_client's 0.1 s polling
         loop in `shutdown_kernel(now=True)`, which does the same."""
+        for client in self.km.clients:
+            client.stop_channels()
         if not self.km.has_kernel:
             return
         process = getattr(self.km.provisioner, "process", None)  # LocalProvisioner's Popen
@@ -141,13 +152,9 @@ class ReproducibleEngine(NBClientEngine):
         global _early
         early, _early = _early, None  # one notebook per command: the kernel is used once
         if early and early.kernel_name == kernel_name and early.cwd == os.getcwd() and "km" not in kwargs:
-            client = None
             try:
-                client = PapermillNotebookClient(nb_man, km=early.km, **_client_kwargs(kernel_name, **kwargs))
-                return client.execute()
+                return super().execute_managed_notebook(nb_man, kernel_name, km=early.km, **kwargs)
             finally:
-                if client is not None and client.kc is not None:
-                    client.kc.stop_channels()
                 early.kill()
         if early:
             early.kill()
@@ -164,31 +171,6 @@ class ReproducibleEngine(NBClientEngine):
         # Without an output path the execution manager skips its per-cell saves;
         # papermill's execute_notebook still writes the result (or the failure) to it.
         return scrub(super().execute_notebook(nb, kernel_name, output_path=None, **kwargs))
-
-
-def _client_kwargs(
-    kernel_name,
-    log_output=False,
-    stdout_file=None,
-    stderr_file=None,
-    start_timeout=60,
-    execution_timeout=None,
-    input_path=None,
-    **kwargs,
-):
-    """The notebook client's arguments, as papermill's NBClientEngine.execute_managed_notebook makes them."""
-    kwargs.pop("startup_timeout", None)
-    timeout = kwargs.pop("timeout", None)
-    return merge_kwargs(
-        kwargs,
-        timeout=execution_timeout or timeout,
-        startup_timeout=start_timeout,
-        kernel_name=kernel_name,
-        log=logger,
-        log_output=log_output,
-        stdout_file=stdout_file,
-        stderr_file=stderr_file,
-    )
 
 
 class UnknownParameterError(ValueError):

@@ -698,6 +698,10 @@ def plan(source: Source) -> list[Step]:
         tree.update(added)
         if DVC_CONFIG in added:
             tree[DVC_CONFIG] = with_main_dvc_sections(source, tree[DVC_CONFIG], f"{where}: files: {DVC_CONFIG}")
+            if DVC_CONFIG in exercise_files:
+                exercise_files[DVC_CONFIG] = with_main_dvc_sections(
+                    source, exercise_files[DVC_CONFIG], f"{where}: exercise: {DVC_CONFIG}"
+                )
         for entry in exercise_specs:
             if not isinstance(entry, dict) or not isinstance(entry.get("file"), str):
                 raise StepsError(f"{where}: exercise: expected entries with a `file:`")

@@ -1,0 +1,282 @@
+"""What `make check` and `make progress` share on a step branch (course/checklib.py).
+
+A step's `course/check.py` lists its checks, each a function of a `Work` that raises `Fail`
+when the learner's work is not there yet. `Work` copies the learner's files (what git
+tracks or would track: `git ls-files --cached --others --exclude-standard`) into a scratch
+folder and runs the step's notebook, script or `dvc repro` there, so a check never writes
+in the learner's folder: not the data, not DVC's cache, not `.dvc/tmp`. Git is only read.
+
+Written once in the course's main branch; `make steps` copies it onto every step branch.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+import traceback
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+TODO = "# TODO (exercise)"
+ANSI = re.compile(r"\x1b\[[0-9;]*m")
+BIN = Path(sys.executable).parent  # the course's environment (.venv/bin), whatever PATH says
+NOTEBOOK = "iris_prototype.ipynb"
+# main's score and params.yaml when the steps were built (`make steps` fills in course/expected.json)
+_EXPECTED = json.loads((Path(__file__).parent / "expected.json").read_text(encoding="utf-8"))
+EXPECTED_F1: float = _EXPECTED["f1"]
+DEFAULT_PARAMS: dict = _EXPECTED["params"]
+GREEN, RED, DIM, RESET = ("\x1b[32m", "\x1b[31m", "\x1b[2m", "\x1b[0m") if sys.stdout.isatty() else ("",) * 4
+
+
+class Fail(Exception):
+    """A check that did not pass: what it expected, what it found, and where to look."""
+
+    def __init__(self, expected: str, found: str, hint: str):
+        super().__init__(found)
+        self.expected, self.found, self.hint = expected, found, hint
+
+
+@dataclass
+class Check:
+    title: str
+    run: Callable[[Work], None]
+    needs_previous: bool = True  # skipped (not run) when an earlier check failed
+
+
+def check(title: str, needs_previous: bool = True) -> Callable[[Callable[[Work], None]], Check]:
+    def wrap(function: Callable[[Work], None]) -> Check:
+        return Check(title, function, needs_previous)
+
+    return wrap
+
+
+class Work:
+    """The learner's work at `root` (read only) and scratch copies of it to run things in."""
+
+    def __init__(self, root: Path, rev: str | None = None):
+        self.root = root
+        self.rev = rev  # a commit to check instead of the working tree (make progress)
+        self._tmp = tempfile.TemporaryDirectory(prefix="course-check-")
+        self.copies = 0
+        self.cache: dict[str, object] = {}
+
+    def close(self) -> None:
+        self._tmp.cleanup()
+
+    # ------------------------------------------------------------------ reading, here
+    def git(self, *args: str, check: bool = True) -> str:
+        result = subprocess.run(
+            ["git", *args], cwd=self.root, capture_output=True, text=True, env=self.env(), check=False
+        )
+        if check and result.returncode != 0:
+            raise RuntimeError(f"git {' '.join(args)}: {result.stderr.strip()}")
+        return result.stdout
+
+    def head(self) -> str:
+        return self.rev or "HEAD"
+
+    def read(self, path: str) -> str | None:
+        """A file of the learner's work (working tree, or the commit being checked), or None."""
+        if self.rev:
+            result = subprocess.run(
+                ["git", "show", f"{self.rev}:{path}"], cwd=self.root, capture_output=True, text=True, check=False
+            )
+            return result.stdout if result.returncode == 0 else None
+        file = self.root / path
+        return file.read_text(encoding="utf-8") if file.is_file() else None
+
+    # ------------------------------------------------------------------ running, in a copy
+    def copy(self, name: str = "") -> Path:
+        """A new scratch copy of the learner's files, a git repository of one commit (DVC needs git)."""
+        self.copies += 1
+        dest = Path(self._tmp.name) / f"work{self.copies}{'-' + name if name else ''}"
+        dest.mkdir()
+        if self.rev:
+            archive = subprocess.run(["git", "archive", self.rev], cwd=self.root, capture_output=True, check=True)
+            subprocess.run(["tar", "-x", "-C", str(dest)], input=archive.stdout, check=True)
+        else:
+            listed = self.git("ls-files", "-z", "--cached", "--others", "--exclude-standard")
+            for path in sorted({p for p in listed.split("\0") if p}):
+                source = self.root / path
+                if not os.path.lexists(source):
+                    continue  # deleted in the working tree, not yet in git
+                target = dest / path
+                target.parent.mkdir(parents=True, exist_ok=True)
+                if source.is_symlink():
+                    target.symlink_to(os.readlink(source))
+                else:
+                    shutil.copy2(source, target)
+            local = self.root / ".dvc" / "config.local"  # `dvc remote add --local` writes here (git ignores it)
+            if local.is_file():
+                shutil.copy2(local, dest / ".dvc" / "config.local")
+        for args in (("init", "-q"), ("add", "-A"), ("commit", "-q", "--no-verify", "-m", "scratch copy")):
+            subprocess.run(["git", *args], cwd=dest, env=self.env(), capture_output=True, check=True)
+        return dest
+
+    def env(self, cwd: Path | None = None) -> dict[str, str]:
+        env = dict(os.environ)
+        env["PATH"] = f"{BIN}{os.pathsep}{env.get('PATH', '')}"
+        env.update(
+            DVC_NO_ANALYTICS="1",
+            GIT_AUTHOR_NAME="course check",
+            GIT_AUTHOR_EMAIL="check@example.com",
+            GIT_COMMITTER_NAME="course check",
+            GIT_COMMITTER_EMAIL="check@example.com",
+            PYTHONDONTWRITEBYTECODE="1",  # nothing written beside the learner's modules either
+        )
+        if cwd is not None and (cwd / "src").is_dir():
+            env["PYTHONPATH"] = str(cwd / "src")  # the branch's own package, as the README exports it
+        return env
+
+    def run(self, cwd: Path, *command: str, timeout: float = 600) -> subprocess.CompletedProcess:
+        return subprocess.run(
+            list(command), cwd=cwd, env=self.env(cwd), capture_output=True, text=True, timeout=timeout, check=False
+        )
+
+    def notebook(self, cwd: Path, path: str = NOTEBOOK) -> subprocess.CompletedProcess:
+        """Execute a notebook in a copy, as the step README does (the executed copy goes to reports/runs/)."""
+        return self.run(
+            cwd,
+            str(BIN / "jupyter"),
+            "nbconvert",
+            "--to",
+            "notebook",
+            "--execute",
+            "--KernelManager.transport=ipc",
+            path,
+            "--output-dir",
+            "reports/runs",
+        )
+
+
+# ---------------------------------------------------------------------- reporting helpers
+
+
+def last_error(output: str) -> str:
+    """The line of a failed run that says what went wrong (a TODO left, an exception)."""
+    lines = [ANSI.sub("", line).strip() for line in output.splitlines() if line.strip()]
+    for line in reversed(lines):
+        if "TODO (exercise)" in line and "Error" in line:
+            return line
+    for line in reversed(lines):
+        if "Error" in line or "error" in line.split(":")[0]:
+            return line
+    return lines[-1] if lines else "(no output)"
+
+
+def read_json(path: Path, what: str, hint: str) -> object:
+    if not path.is_file():
+        raise Fail(f"{what}", "no such file", hint)
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except ValueError as err:
+        raise Fail(f"{what} as JSON", f"not JSON ({err})", hint) from None
+
+
+def f1_of(data: object, where: str, hint: str) -> float:
+    if not isinstance(data, dict) or "f1" not in data:
+        keys = ", ".join(map(repr, data)) if isinstance(data, dict) else type(data).__name__
+        raise Fail(f'{where}: a key "f1"', f"keys: {keys or 'none'}", hint)
+    value = data["f1"]
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise Fail(f"{where}: f1 a number", repr(value), hint)
+    return float(value)
+
+
+def same_score(found: float, expected: float, where: str, hint: str) -> None:
+    if abs(found - expected) > 5e-7:
+        raise Fail(f"{where}: f1 = {expected} (the score of the default params.yaml)", f"f1 = {found}", hint)
+
+
+def png_size(path: Path) -> tuple[int, int]:
+    """Width and height from a PNG file's header, or Fail."""
+    data = path.read_bytes()[:24] if path.is_file() else b""
+    if not data:
+        raise Fail(f"a picture at {path.name}", "no such file", "")
+    if data[:8] != b"\x89PNG\r\n\x1a\n":
+        raise Fail(f"{path.name}: a PNG image", f"a file starting with {data[:8]!r}", "")
+    return int.from_bytes(data[16:20], "big"), int.from_bytes(data[20:24], "big")
+
+
+# ---------------------------------------------------------------------- steps 5 to 8: DVC
+HINT_REPRO = "run `dvc repro` yourself and read its error; `dvc dag` shows how the stages connect"
+
+
+def reproduced(work: Work) -> Path:
+    """A scratch copy where `dvc repro` ran (once per check run)."""
+    if "repro" not in work.cache:
+        copy = work.copy("repro")
+        result = work.run(copy, "dvc", "repro")
+        work.cache["repro"] = (copy, result)
+    copy, result = work.cache["repro"]
+    if result.returncode != 0:
+        raise Fail("`dvc repro` to run the pipeline", last_error(result.stderr + result.stdout), HINT_REPRO)
+    return copy
+
+
+def dvc_json(work: Work, copy: Path, *args: str) -> object:
+    result = work.run(copy, "dvc", *args, "--json")
+    if result.returncode != 0:
+        raise Fail(f"`dvc {' '.join(args)}` to work", last_error(result.stderr), HINT_REPRO)
+    return json.loads(result.stdout)
+
+
+def tracked_by_git(work: Work, copy: Path, path: str, hint: str) -> None:
+    """After `dvc repro`, DVC lists each cached output in a .gitignore: one with `cache: false` it leaves to git."""
+    if work.run(copy, "git", "check-ignore", "-q", "--no-index", path).returncode == 0:
+        raise Fail(f"{path} tracked by git (cache: false)", "DVC caches it and git ignores it", hint)
+
+
+# ---------------------------------------------------------------------- running the checks
+
+
+def run_checks(step: str, checks: list[Check], root: Path | None = None, rev: str | None = None, out=None) -> bool:
+    """Run a step's checks on the learner's work; print one line each; True when all pass."""
+    out = out or sys.stdout
+    root = root or Path(
+        subprocess.run(
+            ["git", "rev-parse", "--show-toplevel"], capture_output=True, text=True, check=True
+        ).stdout.strip()
+    )
+    work = Work(root, rev)
+    what = f"commit {rev}" if rev else str(root)
+    print(f"Checking {step} ({what}); your files are copied, not changed", file=out, flush=True)
+    failed = None
+    passed = 0
+    try:
+        for item in checks:
+            if failed is not None and item.needs_previous:
+                print(f"  {DIM}[skip]{RESET} {item.title}  (needs: {failed})", file=out)
+                continue
+            try:
+                item.run(work)
+            except Fail as fail:
+                failed = failed or item.title
+                print(f"  {RED}[FAIL]{RESET} {item.title}", file=out)
+                print(f"         expected: {fail.expected}", file=out)
+                print(f"         found:    {fail.found}", file=out)
+                if fail.hint:
+                    print(f"         hint:     {fail.hint}", file=out)
+            except Exception:  # a bug of the check itself, not the learner's: say so
+                failed = failed or item.title
+                print(f"  {RED}[ERROR]{RESET} {item.title}: the check itself failed:", file=out)
+                print("         " + traceback.format_exc().strip().replace("\n", "\n         "), file=out)
+            else:
+                passed += 1
+                print(f"  {GREEN}[ ok ]{RESET} {item.title}", file=out, flush=True)
+    finally:
+        work.close()
+    done = passed == len(checks)
+    verdict = "done: every check passed" if done else f"not done yet: {passed} of {len(checks)} checks passed"
+    print(f"{step}: {verdict}", file=out)
+    return done
+
+
+def main(step: str, checks: list[Check]) -> int:
+    return 0 if run_checks(step, checks) else 1

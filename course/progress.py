@@ -1,0 +1,92 @@
+"""`make progress`: the course's steps, which are done on your own branches, and the next one.
+
+The step branches are the course's (`step-N-...` and `step-N-..._SOLUTION`); every other
+local branch is yours. A branch of yours belongs to the step whose `course/check.py` it
+carries (you made it from that step's branch). It counts as done when that check passes
+on its last commit: the check runs on a copy of the commit, as `make check` does on your
+working tree, so uncommitted work is not counted, and nothing in your folders changes.
+Results are remembered per commit (in git's own folder, course-progress.json), so asking
+again costs nothing until you commit more.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+from checklib import run_checks
+
+COURSE_BRANCH = re.compile(r"^step-(\d+)-[a-z0-9-]+(_SOLUTION)?$")
+STEP_LINE = re.compile(r'^STEP = "(step-\d+-[a-z0-9-]+)"$', re.MULTILINE)
+
+
+def git(*args: str) -> str:
+    return subprocess.run(["git", *args], capture_output=True, text=True, check=True).stdout
+
+
+def step_of(ref: str) -> str | None:
+    shown = subprocess.run(["git", "show", f"{ref}:course/check.py"], capture_output=True, text=True, check=False)
+    found = STEP_LINE.search(shown.stdout) if shown.returncode == 0 else None
+    return found.group(1) if found else None
+
+
+def checks_of(ref: str, step: str):
+    """The CHECKS of the check.py a commit carries (each step's own, as you committed it)."""
+    code = git("show", f"{ref}:course/check.py")
+    names: dict = {"__name__": "course_check", "__file__": f"{ref}:course/check.py"}
+    exec(compile(code, f"{ref}:course/check.py", "exec"), names)  # noqa: S102 - the course's own file
+    return names["CHECKS"]
+
+
+def main() -> int:
+    sys.path.insert(0, str(Path(__file__).parent))
+    branches = git("for-each-ref", "--format=%(refname:short) %(objectname)", "refs/heads").split("\n")
+    branches = [line.split() for line in branches if line]
+    steps: dict[int, str] = {}
+    mine: dict[str, list[tuple[str, str]]] = {}
+    for name, sha in branches:
+        course = COURSE_BRANCH.match(name)
+        if course:
+            steps[int(course.group(1))] = name.removesuffix("_SOLUTION")
+            continue
+        step = step_of(name)
+        if step:
+            mine.setdefault(step, []).append((name, sha))
+    if not steps:
+        print("No course step branches here: run `make steps` in your checkout of the course first.")
+        return 1
+    memo_path = Path(git("rev-parse", "--git-common-dir").strip()).resolve() / "course-progress.json"
+    memo = json.loads(memo_path.read_text()) if memo_path.is_file() else {}
+    print("Steps of the course (done = its check passes on the last commit of a branch of yours):")
+    next_step, next_number = None, 0
+    for number in sorted(steps):
+        step = steps[number]
+        done_on = []
+        for name, sha in mine.get(step, []):
+            key = f"{step} {sha}"
+            if key not in memo:
+                print(f"  ... checking {name} ({sha[:8]}) for {step}", flush=True)
+                memo[key] = run_checks(step, checks_of(sha, step), rev=sha, out=io.StringIO())
+            if memo[key]:
+                done_on.append(name)
+        state = f"done on {', '.join(done_on)}" if done_on else "not done"
+        tried = [name for name, _ in mine.get(step, []) if name not in done_on]
+        if tried:
+            state += f" (not yet on {', '.join(tried)}: run make check there)"
+        print(f"  {number}. {step:40} {state}")
+        if not done_on and next_step is None:
+            next_step, next_number = step, number
+    memo_path.write_text(json.dumps(memo, indent=1, sort_keys=True) + "\n")
+    if next_step:
+        print(f"\nNext: {next_step}. Start it on a branch of your own:\n  git switch -c my-step-{next_number} {next_step}")
+    else:
+        print("\nEvery step is done. Well done!")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,46 @@
+"""`make check` for step 1: runs iris_prototype.ipynb in a scratch copy and checks what it writes."""
+
+from checklib import EXPECTED_F1, Fail, Work, check, f1_of, last_error, main, png_size, read_json, same_score
+
+STEP = "step-1-organize-ml-project"
+HINT_RUN = "run it yourself (README, 'Run it'); replace each `# TODO (exercise)` line and the `raise` under it"
+HINT_METRICS = "the TODO 'write `metrics` as JSON ...' in the Evaluate cell of iris_prototype.ipynb"
+HINT_IMAGE = "the TODO 'save `figure` as a PNG ...' in the Confusion matrix cell of iris_prototype.ipynb"
+
+
+def ran(work: Work):
+    if "run" not in work.cache:
+        copy = work.copy()
+        work.cache["run"] = (copy, work.notebook(copy))
+    return work.cache["run"]
+
+
+@check("iris_prototype.ipynb runs top to bottom")
+def runs(work: Work) -> None:
+    copy, result = ran(work)
+    if result.returncode != 0:
+        raise Fail("a run without errors", last_error(result.stderr), HINT_RUN)
+
+
+@check("reports/metrics.json holds the F1 score under the key f1", needs_previous=False)
+def metrics(work: Work) -> None:
+    copy, _ = ran(work)
+    data = read_json(copy / "reports/metrics.json", "reports/metrics.json written by the notebook", HINT_METRICS)
+    same_score(f1_of(data, "reports/metrics.json", HINT_METRICS), EXPECTED_F1, "reports/metrics.json", HINT_METRICS)
+
+
+@check("reports/confusion_matrix.png is a picture of the confusion matrix", needs_previous=False)
+def image(work: Work) -> None:
+    copy, _ = ran(work)
+    try:
+        width, height = png_size(copy / "reports/confusion_matrix.png")
+    except Fail as fail:
+        raise Fail(fail.expected, fail.found, HINT_IMAGE) from None
+    if min(width, height) < 100:
+        raise Fail("a picture of at least 100 x 100 pixels", f"{width} x {height}", HINT_IMAGE)
+
+
+CHECKS = [runs, metrics, image]
+
+if __name__ == "__main__":
+    raise SystemExit(main(STEP, CHECKS))

@@ -1,0 +1,91 @@
+"""`make check` for step 3: the plotting function lives in the package, and the notebook uses it from there."""
+
+import json
+
+import nbformat
+
+from checklib import (
+    BIN,
+    EXPECTED_F1,
+    NOTEBOOK,
+    Fail,
+    Work,
+    check,
+    f1_of,
+    last_error,
+    main,
+    png_size,
+    read_json,
+    same_score,
+)
+
+STEP = "step-3-reusable-code"
+HINT_BODY = "the TODO in plot_confusion_matrix of src/iris_pipeline/plots.py: move the body from the step 2 notebook"
+HINT_IMPORT = "the TODO in the first code cell of iris_prototype.ipynb: import plot_confusion_matrix from the package"
+# Draws a 2 x 2 matrix with the package's function, in the course's Python with the branch's src/.
+PROBE = """
+import json, pandas as pd
+from iris_pipeline.plots import plot_confusion_matrix
+figure = plot_confusion_matrix(pd.DataFrame([[7, 1], [0, 5]], index=["a", "b"], columns=["a", "b"]), title="probe")
+axes = figure.axes[0]
+print(json.dumps({"type": type(figure).__module__ + "." + type(figure).__name__,
+                  "texts": sorted(t.get_text() for t in axes.texts), "title": axes.get_title(),
+                  "xticks": [t.get_text() for t in axes.get_xticklabels()]}))
+"""
+# Appended to a copy of the notebook: where the name it calls comes from.
+WHERE = 'import json; print("CHECK-WHERE", json.dumps(plot_confusion_matrix.__module__))'
+
+
+@check("plot_confusion_matrix in src/iris_pipeline/plots.py draws a matrix")
+def function(work: Work) -> None:
+    copy = work.copy()
+    result = work.run(copy, str(BIN / "python"), "-c", PROBE)
+    if result.returncode != 0:
+        raise Fail("the function to return a matplotlib Figure", last_error(result.stderr), HINT_BODY)
+    drawn = json.loads(result.stdout.strip().splitlines()[-1])
+    if drawn["type"] != "matplotlib.figure.Figure":
+        raise Fail("a matplotlib.figure.Figure returned", drawn["type"], HINT_BODY)
+    if drawn["texts"] != ["0", "1", "5", "7"] or drawn["title"] != "probe" or drawn["xticks"] != ["a", "b"]:
+        raise Fail(
+            "each count written in its cell, the labels on the axes, the title given",
+            f"counts {drawn['texts']}, x labels {drawn['xticks']}, title {drawn['title']!r}",
+            HINT_BODY,
+        )
+
+
+@check("iris_prototype.ipynb runs top to bottom and uses the package's function", needs_previous=False)
+def notebook(work: Work) -> None:
+    copy = work.copy()
+    nb = nbformat.read(copy / NOTEBOOK, 4)
+    nb.cells.append(nbformat.v4.new_code_cell(WHERE))
+    nbformat.write(nb, copy / NOTEBOOK)
+    result = work.notebook(copy)
+    if result.returncode != 0:
+        hint = HINT_IMPORT if "plot_confusion_matrix" in result.stderr else HINT_BODY
+        raise Fail("a run without errors", last_error(result.stderr), hint)
+    executed = nbformat.read(copy / "reports/runs" / NOTEBOOK, 4)
+    printed = "".join(o.get("text", "") for o in executed.cells[-1].outputs)
+    module = json.loads(printed.split("CHECK-WHERE", 1)[1]) if "CHECK-WHERE" in printed else None
+    if module != "iris_pipeline.plots":
+        raise Fail(
+            "plot_confusion_matrix imported from iris_pipeline.plots",
+            f"a function defined in {module!r}",
+            HINT_IMPORT + " (and delete the notebook's own copy)",
+        )
+    work.cache["run"] = copy
+
+
+@check("the notebook still gives the score and the picture")
+def outputs(work: Work) -> None:
+    copy = work.cache["run"]
+    data = read_json(copy / "reports/metrics.json", "reports/metrics.json", HINT_IMPORT)
+    same_score(f1_of(data, "reports/metrics.json", ""), EXPECTED_F1, "reports/metrics.json", "")
+    width, height = png_size(copy / "reports/confusion_matrix.png")
+    if min(width, height) < 100:
+        raise Fail("a picture of at least 100 x 100 pixels", f"{width} x {height}", HINT_BODY)
+
+
+CHECKS = [function, notebook, outputs]
+
+if __name__ == "__main__":
+    raise SystemExit(main(STEP, CHECKS))

@@ -1,0 +1,90 @@
+"""`make check` for step 6: a default DVC remote that holds this branch's data and model.
+
+A scratch copy of your project, with an empty DVC cache, runs `dvc pull` from your
+remote, as a teammate's fresh clone would: it must get back every output dvc.lock lists.
+"""
+
+import os
+from pathlib import Path
+
+from checklib import Fail, Work, check, dvc_json, last_error, main
+
+STEP = "step-6-data-and-model-version-control"
+HINT_ADD = "the TODO in .dvc/config: dvc remote add -d <name> <absolute path>"
+HINT_PUSH = "dvc push (after dvc repro): it copies the cache to the remote"
+HINT_FLOW = (
+    "the README's 'push, change, push, restore' flow: set data_split.test_size to 0.3, dvc repro, dvc push, "
+    "then git restore params.yaml dvc.lock and dvc repro"
+)
+
+
+def remote(work: Work) -> tuple[str, str]:
+    """(name, url) of the default remote, as `dvc remote list` reads the config in a copy."""
+    if "remote" not in work.cache:
+        copy = work.copy("remote")
+        default = work.run(copy, "dvc", "remote", "default").stdout.strip()
+        listed = work.run(copy, "dvc", "remote", "list").stdout.splitlines()
+        urls = {parts[0]: parts[1] for parts in map(str.split, listed) if len(parts) >= 2}  # name url [(default)]
+        work.cache["remote"] = (default, urls.get(default, ""))
+    name, url = work.cache["remote"]
+    if not name:
+        raise Fail("a default remote (`dvc remote default` names it)", "none", HINT_ADD)
+    return name, url
+
+
+@check("a default DVC remote is configured")
+def configured(work: Work) -> None:
+    remote(work)
+
+
+@check("its url is absolute (a relative one points elsewhere from every other clone)")
+def absolute(work: Work) -> None:
+    name, url = remote(work)
+    if "://" in url:
+        return
+    if not os.path.isabs(url):
+        raise Fail(
+            f"remote {name}: an absolute path or a URL",
+            url,
+            "DVC reads a relative url from the .dvc/ folder of each clone: dvc remote modify "
+            f"{name} url /an/absolute/path",
+        )
+    if not Path(url).is_dir():
+        raise Fail(f"remote {name}: the folder {url}", "no such folder", HINT_PUSH)
+
+
+@check("the remote holds every output of dvc.lock: a fresh copy gets them with dvc pull")
+def pulled(work: Work) -> None:
+    remote(work)
+    copy = work.copy("pull")
+    result = work.run(copy, "dvc", "pull")
+    if result.returncode != 0:
+        raise Fail("`dvc pull` in a copy with an empty cache to succeed", last_error(result.stderr), HINT_PUSH)
+    status = dvc_json(work, copy, "status")
+    if status:
+        raise Fail(
+            "every output as dvc.lock records it",
+            "changed: " + ", ".join(sorted(status)),
+            HINT_PUSH + " (the outputs of this commit's dvc.lock)",
+        )
+    work.cache["pulled"] = copy
+
+
+@check("the remote also holds the outputs of another run (the push / restore / reuse flow)")
+def second_run(work: Work) -> None:
+    _, url = remote(work)
+    if "://" in url:
+        return  # a cloud remote: DVC lists it only with credentials, so this is not checked
+    copy = work.cache.get("pulled")
+    if copy is None:
+        raise Fail("the data pulled first", "no pull", HINT_PUSH)
+    used = {p.name for p in (copy / ".dvc" / "cache").rglob("*") if p.is_file()}
+    held = {p.name for p in Path(url).rglob("*") if p.is_file() and p.parent.name != "runs"}
+    if not held - used:
+        raise Fail("objects in the remote besides this commit's", f"only this commit's {len(used)}", HINT_FLOW)
+
+
+CHECKS = [configured, absolute, pulled, second_run]
+
+if __name__ == "__main__":
+    raise SystemExit(main(STEP, CHECKS))

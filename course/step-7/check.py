@@ -1,0 +1,74 @@
+"""`make check` for step 7: the score is a DVC metric, and experiments were run, compared and kept.
+
+The metric is checked in a scratch copy after `dvc repro`; the experiments and the tag are
+read from your repository's git refs (`dvc exp run` keeps each experiment as one).
+"""
+
+import yaml
+
+from checklib import (
+    DEFAULT_PARAMS,
+    EXPECTED_F1,
+    Fail,
+    Work,
+    check,
+    dvc_json,
+    f1_of,
+    main,
+    reproduced,
+    same_score,
+    tracked_by_git,
+)
+
+STEP = "step-7-metrics-and-experiments"
+METRICS = "reports/metrics.json"
+HINT_METRIC = "the TODO in dvc.yaml: the evaluate stage's metrics"
+HINT_EXP = "the README's exercise: dvc exp run -n <name> -S <param>=<value>, twice, then dvc exp show"
+HINT_TAG = "apply the better experiment (dvc exp apply <name>), commit it, then git tag -a <name> -m <message>"
+
+
+@check(f"dvc metrics show reads the score from {METRICS}")
+def metric(work: Work) -> None:
+    copy = reproduced(work)
+    shown = dvc_json(work, copy, "metrics", "show")
+    # {"": {"data": {path: {"data": {...}}}}}: the workspace, then each metrics file
+    files = {path: entry.get("data") for path, entry in shown.get("", {}).get("data", {}).items()}
+    found = files.get(METRICS)
+    if found is None:
+        raise Fail(f"{METRICS} among the metrics", ", ".join(files) or "no metrics", HINT_METRIC)
+    score = f1_of(found, METRICS, HINT_METRIC)
+    if yaml.safe_load(work.read("params.yaml") or "") == DEFAULT_PARAMS:
+        same_score(score, EXPECTED_F1, METRICS, HINT_METRIC)
+    elif not 0 <= score <= 1:
+        raise Fail("an F1 score between 0 and 1", str(score), HINT_METRIC)
+
+
+@check(f"{METRICS} is tracked by git, so each commit carries its score")
+def in_git(work: Work) -> None:
+    tracked_by_git(work, reproduced(work), METRICS, HINT_METRIC + " (cache: false)")
+
+
+@check("two or more named experiments (dvc exp run -n)", needs_previous=False)
+def experiments(work: Work) -> None:
+    refs = work.git("for-each-ref", "--format=%(refname)", "refs/exps").split()
+    names = sorted({ref.rsplit("/", 1)[-1] for ref in refs if ref.count("/") >= 4})
+    if len(names) < 2:
+        raise Fail("at least 2 experiments in this repository", f"{len(names)}: {', '.join(names) or '-'}", HINT_EXP)
+
+
+@check("a tagged commit of yours with its score (the experiment you kept)", needs_previous=False)
+def tagged(work: Work) -> None:
+    tags = work.git("tag", "--merged", work.head()).split()
+    with_score = [tag for tag in tags if work.git("rev-parse", "-q", "--verify", f"{tag}:{METRICS}", check=False)]
+    if not with_score:
+        raise Fail(
+            f"a tag on this branch's history, on a commit with {METRICS}",
+            f"tags: {', '.join(tags) or 'none'}",
+            HINT_TAG,
+        )
+
+
+CHECKS = [metric, in_git, experiments, tagged]
+
+if __name__ == "__main__":
+    raise SystemExit(main(STEP, CHECKS))

@@ -54,7 +54,7 @@ class Learner:
 
     def __init__(self, course: Repo, branch: str, path: Path):
         self.course, self.root = course, path
-        git(course, "worktree", "add", "-q", "-b", f"my-{path.name}", str(path), branch)
+        git(course, "worktree", "add", "-q", "-b", f"my-{path.parent.name}", str(path), branch)
         (path / ".venv").symlink_to(REPO_ROOT / ".venv", target_is_directory=True)
         self.env = {
             "PATH": f"{REPO_ROOT / '.venv' / 'bin'}{os.pathsep}{course.env['PATH']}",

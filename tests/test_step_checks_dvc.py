@@ -1,0 +1,136 @@
+"""`make check` and `make progress` on steps 5-8 (DVC): see test_step_checks.py for the set-up.
+
+Steps 6 and 7 are solved by doing, not by files alone: the tests add the remote and push,
+run and keep experiments, as the READMEs say.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+import yaml
+
+from conftest import Repo, set_param
+from test_step_checks import SOLUTION, build_clone, fails, learner, passes
+from test_steps import STEPS
+
+
+@pytest.fixture(scope="module")
+def course(tmp_path_factory) -> Repo:
+    return build_clone(tmp_path_factory)
+
+
+@pytest.mark.parametrize(
+    ("step", "named"),
+    [
+        (5, ["a stage in dvc.yaml with models/model.joblib among its outs", "the TODO in dvc.yaml: the train stage"]),
+        (8, ["a plot of reports/confusion_matrix_data.csv", "the TODO in dvc.yaml: the evaluate stage's plots"]),
+    ],
+)
+def test_exercise_branch_fails_naming_the_piece_and_its_solution_passes(course: Repo, tmp_path: Path, step, named):
+    work = learner(course, tmp_path, step)
+    status, output = work.check()
+    assert status != 0
+    fails(output, *named)
+    work.solve_from(STEPS[step - 1] + SOLUTION)
+    status, output = work.check()
+    assert status == 0, output
+    passes(output)
+
+
+def edit_dvc_yaml(root: Path, edit) -> None:
+    path = root / "dvc.yaml"
+    data = yaml.safe_load(path.read_text())
+    edit(data)
+    path.write_text(yaml.safe_dump(data, sort_keys=False))
+
+
+def test_step5_another_correct_stage_passes_and_a_missing_dependency_is_named(course: Repo, tmp_path: Path):
+    """A train stage written differently (whole params sections, the package module alone) is
+    done; without the train set among its deps, the check says which dependency is missing."""
+    work = learner(course, tmp_path, 5, solution=True)
+
+    def other_form(data):
+        train = data["stages"]["train"]
+        train["params"] = ["base", "train"]
+        train["deps"] = [d if d != "src/iris_pipeline" else "src/iris_pipeline/train.py" for d in train["deps"]]
+
+    edit_dvc_yaml(work.root, other_form)
+    status, output = work.check()
+    assert status == 0, output
+    passes(output)
+
+    def without_train_set(data):
+        data["stages"]["train"]["deps"] = [d for d in data["stages"]["train"]["deps"] if "trainset" not in d]
+
+    edit_dvc_yaml(work.root, without_train_set)
+    status, output = work.check()
+    assert status != 0
+    fails(output, "train reruns when the train set changes", "deps, the train set")
+
+
+def test_step6_the_remote_must_be_absolute_hold_the_data_and_another_run(course: Repo, tmp_path: Path):
+    work = learner(course, tmp_path, 6)
+    status, output = work.check()
+    assert status != 0
+    fails(output, "a default remote", "the TODO in .dvc/config: dvc remote add -d")
+    # A relative url: refused, with the reason.
+    work.run("dvc", "remote", "add", "-d", "storage", "../remote")
+    fails(work.check()[1], "an absolute path or a URL", "reads a relative url from the .dvc/ folder")
+    # An absolute one that holds nothing yet: the pull fails, with the hint to push.
+    remote = tmp_path / "remote"
+    remote.mkdir()
+    work.run("dvc", "remote", "modify", "storage", "url", str(remote))
+    fails(work.check()[1], "`dvc pull` in a copy with an empty cache to succeed", "dvc push")
+    work.run("dvc", "repro")
+    work.run("dvc", "push")
+    fails(work.check()[1], "objects in the remote besides this commit's", "push, change, push, restore")
+    set_param(work.root / "params.yaml", "data_split.test_size", 0.3)
+    work.run("dvc", "repro")
+    work.run("dvc", "push")
+    work.run("git", "restore", "params.yaml", "dvc.lock")
+    assert "is cached - skipping run" in work.run("dvc", "repro").stdout  # the run-cache, as the README says
+    status, output = work.check()
+    assert status == 0, output
+    passes(output)
+
+
+def test_step7_metric_experiments_and_tag_then_progress(course: Repo, tmp_path: Path):
+    """The exercise of step 7 done as its README says, committed on the learner's branch;
+    `make progress` then counts step 7 as done on that branch, and step 1 as the next."""
+    work = learner(course, tmp_path, 7)
+    status, output = work.check()
+    fails(output, "reports/metrics.json among the metrics", "at least 2 experiments", "tags: none")
+    work.solve_from(STEPS[6] + SOLUTION)
+    work.commit("declare the metric")
+    work.run("dvc", "exp", "run", "-n", "c-small", "-S", "train.estimators.logreg.param_grid.C=[0.01]")
+    fails(work.check()[1], "at least 2 experiments in this repository", "1: c-small")
+    work.run("dvc", "exp", "run", "-n", "c-big", "-S", "train.estimators.logreg.param_grid.C=[0.1]")
+    work.run("dvc", "exp", "apply", "c-big")
+    work.commit("keep c-big")
+    work.run("git", "tag", "-a", "c-big", "-m", "C 0.1")
+    status, output = work.check()
+    assert status == 0, output
+    passes(output)
+    progress = work.run("make", "-s", "progress").stdout
+    assert f"{STEPS[6]:40} done on {work.root.parent.name and 'my-' + work.root.parent.name}" in progress, progress
+    assert f"Next: {STEPS[0]}" in progress
+    assert (
+        work.run("make", "-s", "progress").stdout
+        == progress.replace(f"  ... checking my-{work.root.parent.name}", "", 1)
+        or "... checking" not in work.run("make", "-s", "progress").stdout
+    )
+
+
+def test_step8_another_template_is_named(course: Repo, tmp_path: Path):
+    work = learner(course, tmp_path, 8, solution=True)
+
+    def linear(data):
+        plot = data["stages"]["evaluate"]["plots"][0]
+        next(iter(plot.values()))["template"] = "linear"
+
+    edit_dvc_yaml(work.root, linear)
+    status, output = work.check()
+    assert status != 0
+    fails(output, "template confusion with x: predicted, y: y_true", "another template")

@@ -22,7 +22,8 @@ def remote(work: Work) -> tuple[str, str]:
     """(name, url) of the default remote, as `dvc remote list` reads the config in a copy."""
     if "remote" not in work.cache:
         copy = work.copy("remote")
-        default = work.run(copy, "dvc", "remote", "default").stdout.strip()
+        asked = work.run(copy, "dvc", "remote", "default")  # prints "No default remote set" and fails when none
+        default = asked.stdout.strip() if asked.returncode == 0 else ""
         listed = work.run(copy, "dvc", "remote", "list").stdout.splitlines()
         urls = {parts[0]: parts[1] for parts in map(str.split, listed) if len(parts) >= 2}  # name url [(default)]
         work.cache["remote"] = (default, urls.get(default, ""))

@@ -164,8 +164,11 @@ def last_error(output: str) -> str:
     for line in reversed(lines):
         if "TODO (exercise)" in line and "Error" in line:
             return line
+    for line in lines:
+        if line.startswith("ERROR"):  # DVC's message: its first ERROR line says what failed
+            return line
     for line in reversed(lines):
-        if "Error" in line or "error" in line.split(":")[0]:
+        if "Error" in line or line.lower().startswith("error"):
             return line
     return lines[-1] if lines else "(no output)"
 

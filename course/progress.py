@@ -82,7 +82,8 @@ def main() -> int:
             next_step, next_number = step, number
     memo_path.write_text(json.dumps(memo, indent=1, sort_keys=True) + "\n")
     if next_step:
-        print(f"\nNext: {next_step}. Start it on a branch of your own:\n  git switch -c my-step-{next_number} {next_step}")
+        print(f"\nNext: {next_step}. Start it on a branch of your own:")
+        print(f"  git switch -c my-step-{next_number} {next_step}")
     else:
         print("\nEvery step is done. Well done!")
     return 0

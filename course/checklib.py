@@ -23,6 +23,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+from configobj import ConfigObj  # what DVC reads its config with
+
 TODO = "# TODO (exercise)"
 ANSI = re.compile(r"\x1b\[[0-9;]*m")
 BIN = Path(sys.executable).parent  # the course's environment (.venv/bin), whatever PATH says
@@ -92,8 +94,14 @@ class Work:
         return file.read_text(encoding="utf-8") if file.is_file() else None
 
     # ------------------------------------------------------------------ running, in a copy
-    def copy(self, name: str = "") -> Path:
-        """A new scratch copy of the learner's files, a git repository of one commit (DVC needs git)."""
+    def copy(self, name: str = "", shared_cache: bool = False) -> Path:
+        """A new scratch copy of the learner's files, a git repository of one commit (DVC needs git).
+
+        With `shared_cache`, DVC's cache (and so its run-cache) is the checks' own, kept in
+        git's folder (course-check-cache): a stage that ran in an earlier check with the same
+        command, dependencies and params is restored instead of run again. Never the
+        learner's .dvc/cache, which a check must not write to.
+        """
         self.copies += 1
         dest = Path(self._tmp.name) / f"work{self.copies}{'-' + name if name else ''}"
         dest.mkdir()
@@ -115,6 +123,12 @@ class Work:
             local = self.root / ".dvc" / "config.local"  # `dvc remote add --local` writes here (git ignores it)
             if local.is_file():
                 shutil.copy2(local, dest / ".dvc" / "config.local")
+        if shared_cache and (dest / ".dvc").is_dir():
+            common = Path(self.git("rev-parse", "--git-common-dir").strip())
+            cache = (self.root / common).resolve() / "course-check-cache"
+            config = ConfigObj(str(dest / ".dvc" / "config.local"))
+            config.setdefault("cache", {})["dir"] = str(cache)
+            config.write()
         for args in (("init", "-q"), ("add", "-A"), ("commit", "-q", "--no-verify", "-m", "scratch copy")):
             subprocess.run(["git", *args], cwd=dest, env=self.env(), capture_output=True, check=True)
         return dest
@@ -214,7 +228,7 @@ HINT_REPRO = "run `dvc repro` yourself and read its error; `dvc dag` shows how t
 def reproduced(work: Work) -> Path:
     """A scratch copy where `dvc repro` ran (once per check run)."""
     if "repro" not in work.cache:
-        copy = work.copy("repro")
+        copy = work.copy("repro", shared_cache=True)
         result = work.run(copy, "dvc", "repro")
         work.cache["repro"] = (copy, result)
     copy, result = work.cache["repro"]

@@ -29,8 +29,16 @@ QUOTED = re.compile(r"(?<![\w.])\d+\.\d{3,}(?!\d)")
 
 # The committed files a pipeline copy needs (no data, models or executed notebooks).
 PIPELINE_FILES = (
-    "src", "stages", "params.yaml", "dvc.yaml", "dvc.lock", "pyproject.toml", ".gitignore", ".dvcignore",
-    "reports/metrics.json", "reports/confusion_matrix_data.csv",
+    "src",
+    "stages",
+    "params.yaml",
+    "dvc.yaml",
+    "dvc.lock",
+    "pyproject.toml",
+    ".gitignore",
+    ".dvcignore",
+    "reports/metrics.json",
+    "reports/confusion_matrix_data.csv",
 )
 
 

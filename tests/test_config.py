@@ -85,9 +85,19 @@ def test_project_params_load_with_course_defaults():
         ),
     ],
     ids=[
-        "test_size-type", "test_size-above-1", "test_size-zero", "random_state-type", "random_state-bool",
-        "cv-too-small", "unknown-estimator", "missing-key", "missing-section", "unknown-key",
-        "unknown-section", "grid-not-a-list", "log-level",
+        "test_size-type",
+        "test_size-above-1",
+        "test_size-zero",
+        "random_state-type",
+        "random_state-bool",
+        "cv-too-small",
+        "unknown-estimator",
+        "missing-key",
+        "missing-section",
+        "unknown-key",
+        "unknown-section",
+        "grid-not-a-list",
+        "log-level",
     ],
 )
 def test_bad_values_name_file_key_value_and_expectation(tmp_path, raw, mutate, expected):
@@ -145,10 +155,18 @@ def test_the_project_params_fit_the_data_and_scikit_learn():
     [
         ("train.cv", 40, "train.cv = 40 (int): expected at most 39 folds: the smallest class has 39 of the 120"),
         ("data_split.test_size", 0.999, "data_split.test_size = 0.999 (float): expected a share that leaves rows"),
-        ("train.estimators.svm.param_grid.kernel", ["cubic"], "train.estimators.svm.param_grid.kernel = 'cubic' (str): "
-         "expected a value SVC accepts (The 'kernel' parameter of SVC must be a str among"),
-        ("train.estimators.knn.param_grid.k", [3], "train.estimators.knn.param_grid.k is not a parameter of "
-         "KNeighborsClassifier: expected one of algorithm, leaf_size, metric"),
+        (
+            "train.estimators.svm.param_grid.kernel",
+            ["cubic"],
+            "train.estimators.svm.param_grid.kernel = 'cubic' (str): "
+            "expected a value SVC accepts (The 'kernel' parameter of SVC must be a str among",
+        ),
+        (
+            "train.estimators.knn.param_grid.k",
+            [3],
+            "train.estimators.knn.param_grid.k is not a parameter of "
+            "KNeighborsClassifier: expected one of algorithm, leaf_size, metric",
+        ),
     ],
 )
 def test_values_the_data_or_scikit_learn_refuse_name_their_key(tmp_path, key, value, expected):

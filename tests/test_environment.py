@@ -33,8 +33,18 @@ def test_every_requirement_is_pinned_to_an_exact_version():
 def test_the_course_tools_are_pinned_at_the_versions_installed():
     pins = dict(PIN.match(line).groups() for line in requirement_lines())
     normalized = {name.lower().replace("_", "-"): v for name, v in pins.items()}
-    for package in ("dvc", "dvclive", "scikit-learn", "pandas", "papermill", "nbval", "jupyterlab",
-                    "ipykernel", "matplotlib", "jsonschema"):
+    for package in (
+        "dvc",
+        "dvclive",
+        "scikit-learn",
+        "pandas",
+        "papermill",
+        "nbval",
+        "jupyterlab",
+        "ipykernel",
+        "matplotlib",
+        "jsonschema",
+    ):
         assert package in normalized, f"{package} missing from requirements.txt"
         assert normalized[package] == version(package), f"{package}: installed {version(package)}"
     assert normalized["dvc"].startswith("3.")

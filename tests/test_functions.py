@@ -135,14 +135,23 @@ def test_read_csv_returns_the_frame_when_it_keeps_its_contract(tmp_path):
     ("edit", "message"),
     [
         (lambda lines: lines[:1], "no rows: expected at least one"),
-        (lambda lines: [lines[0].replace("target", "label"), *lines[1:]], "columns sepal_length, sepal_width, "
-         "petal_length, petal_width, label: expected sepal_length, sepal_width, petal_length, petal_width, target"),
-        (lambda lines: [*lines[:3], "5.0,,1.4,0.2,0", *lines[4:]], "line 4, column 'sepal_width': a blank field: "
-         "expected a number"),
-        (lambda lines: [*lines[:5], "5.0,abc,1.4,0.2,0", *lines[6:]], "line 6, column 'sepal_width': 'abc': "
-         "expected a number"),
-        (lambda lines: [*lines[:2], "5.0,3.0,1.4,0.2,1.5", *lines[3:]], "line 3, column 'target': '1.5': "
-         "expected an integer"),
+        (
+            lambda lines: [lines[0].replace("target", "label"), *lines[1:]],
+            "columns sepal_length, sepal_width, "
+            "petal_length, petal_width, label: expected sepal_length, sepal_width, petal_length, petal_width, target",
+        ),
+        (
+            lambda lines: [*lines[:3], "5.0,,1.4,0.2,0", *lines[4:]],
+            "line 4, column 'sepal_width': a blank field: expected a number",
+        ),
+        (
+            lambda lines: [*lines[:5], "5.0,abc,1.4,0.2,0", *lines[6:]],
+            "line 6, column 'sepal_width': 'abc': expected a number",
+        ),
+        (
+            lambda lines: [*lines[:2], "5.0,3.0,1.4,0.2,1.5", *lines[3:]],
+            "line 3, column 'target': '1.5': expected an integer",
+        ),
     ],
     ids=["no-rows", "wrong-columns", "blank", "text-in-number", "fraction-in-integer"],
 )

@@ -10,8 +10,15 @@ from conftest import REPO_ROOT, run
 PIPELINE_MODULES = {"__init__", "config", "dataset", "features", "train", "evaluate", "plots", "io", "logs"}
 # Files at the root every Python project has; the README explains them in its own sections.
 ROOT_FILES = {
-    "README.md", "Makefile", "pyproject.toml", "requirements.txt", "environment.yml", ".gitignore",
-    ".gitattributes", ".dvcignore", ".pre-commit-config.yaml",
+    "README.md",
+    "Makefile",
+    "pyproject.toml",
+    "requirements.txt",
+    "environment.yml",
+    ".gitignore",
+    ".gitattributes",
+    ".dvcignore",
+    ".pre-commit-config.yaml",
 }
 
 
@@ -39,7 +46,8 @@ def test_the_package_holds_only_the_pipeline():
 def test_the_readme_places_every_tracked_file():
     places = what_is_where()
     unplaced = [
-        path for path in tracked()
+        path
+        for path in tracked()
         if path not in ROOT_FILES
         and not any(path == place or path.startswith(place + "/") for place in places)
         and not path.startswith(".dvc/")  # DVC's own folder

@@ -44,9 +44,7 @@ def test_the_default_c_change_is_a_change(tmp_path):
     assert regen.new_c(REPO_ROOT) != regen.default_c(REPO_ROOT)
     # Where a maintainer made [0.01] the default (as regen-check's own clone has it), the
     # check still changes it.
-    (tmp_path / "params.yaml").write_text(
-        "train:\n  estimators:\n    logreg:\n      param_grid:\n        C: [0.01]\n"
-    )
+    (tmp_path / "params.yaml").write_text("train:\n  estimators:\n    logreg:\n      param_grid:\n        C: [0.01]\n")
     assert regen.new_c(tmp_path) == [0.001]
 
 

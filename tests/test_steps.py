@@ -494,10 +494,10 @@ def test_walk_the_steps_beside_the_lessons(walk: Walk, step: int):
 # ---------------------------------------------------------------- figures in the step READMEs
 
 
-
 def _figures_known() -> set[str]:
     """What a step README may quote: the committed score as metrics.json holds it and as DVC's
     tables show it (5 decimals), and the values of params.yaml (a README names a default)."""
+
     def values(node):
         if isinstance(node, dict):
             for value in node.values():

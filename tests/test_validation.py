@@ -63,52 +63,62 @@ DVC_REPRO = ["dvc", "repro"]
 CASES = {
     # Well-typed or not, a value the pipeline cannot use stops the check stage first.
     "test_size-out-of-range": (
-        params("data_split.test_size", 1.5), DVC_REPRO,
+        params("data_split.test_size", 1.5),
+        DVC_REPRO,
         "params.yaml: data_split.test_size = 1.5 (float): expected a number between 0 and 1, both excluded",
     ),
     "test_size-leaves-no-test-rows": (
-        params("data_split.test_size", 0.999), DVC_REPRO,
+        params("data_split.test_size", 0.999),
+        DVC_REPRO,
         "params.yaml: data_split.test_size = 0.999 (float): expected a share that leaves rows on both sides "
         "(150 rows: 0 train, 150 test)",
     ),
     "more-folds-than-the-smallest-class": (
-        params("train.cv", 50), DVC_REPRO,
+        params("train.cv", 50),
+        DVC_REPRO,
         "params.yaml: train.cv = 50 (int): expected at most 39 folds: the smallest class has 39 of the 120 "
         "training rows",
     ),
     "grid-value-the-estimator-refuses": (
-        params("train.estimators.logreg.param_grid.C", [-1.0]), DVC_REPRO,
-        "params.yaml: train.estimators.logreg.param_grid.C = -1.0 (float): expected a value LogisticRegression "
-        "accepts",
+        params("train.estimators.logreg.param_grid.C", [-1.0]),
+        DVC_REPRO,
+        "params.yaml: train.estimators.logreg.param_grid.C = -1.0 (float): expected a value LogisticRegression accepts",
     ),
     "grid-value-of-an-estimator-not-chosen": (
-        params("train.estimators.knn.param_grid.weights", ["heavy"]), DVC_REPRO,
+        params("train.estimators.knn.param_grid.weights", ["heavy"]),
+        DVC_REPRO,
         "params.yaml: train.estimators.knn.param_grid.weights = 'heavy' (str): expected a value "
         "KNeighborsClassifier accepts",
     ),
     "grid-key-the-estimator-lacks": (
-        params("train.estimators.logreg.param_grid.depth", [3]), DVC_REPRO,
+        params("train.estimators.logreg.param_grid.depth", [3]),
+        DVC_REPRO,
         "params.yaml: train.estimators.logreg.param_grid.depth is not a parameter of LogisticRegression",
     ),
     "unknown-key-while-no-stage-would-rerun": (
-        params("base.seed", 1), DVC_REPRO,
+        params("base.seed", 1),
+        DVC_REPRO,
         "params.yaml: base.seed = 1 (int) is not a known key: expected only random_state, log_level in base",
     ),
     "unknown-estimator-name": (
-        params("train.estimator_name", "forest"), DVC_REPRO,
+        params("train.estimator_name", "forest"),
+        DVC_REPRO,
         "params.yaml: train.estimator_name = 'forest' (str): expected one of logreg, svm, knn",
     ),
     "estimator-without-a-grid": (
-        drop_grid, DVC_REPRO,
+        drop_grid,
+        DVC_REPRO,
         "params.yaml: train.estimator_name = 'svm' (str): expected an estimator with a grid under "
         "train.estimators (logreg, knn)",
     ),
     "path-outside-the-project": (
-        params("train.model_path", "../outside/model.joblib"), DVC_REPRO,
+        params("train.model_path", "../outside/model.joblib"),
+        DVC_REPRO,
         "params.yaml: train.model_path = '../outside/model.joblib' (str): expected a path inside the project",
     ),
     "absolute-path": (
-        params("data_load.dataset_csv", "/tmp/iris-outside.csv"), DVC_REPRO,
+        params("data_load.dataset_csv", "/tmp/iris-outside.csv"),
+        DVC_REPRO,
         "params.yaml: data_load.dataset_csv = '/tmp/iris-outside.csv' (str): expected a path inside the project",
     ),
     # The data contract of every CSV a stage reads, run as one stage alone.
@@ -140,7 +150,8 @@ CASES = {
     ),
     # A stage that fails while running keeps the git-tracked reports it would rewrite.
     "evaluate-fails-while-running": (
-        add_cell("evaluate", 'raise RuntimeError("the disk is full")'), DVC_REPRO,
+        add_cell("evaluate", 'raise RuntimeError("the disk is full")'),
+        DVC_REPRO,
         "RuntimeError: the disk is full (cell 3; the full traceback is in reports/runs/evaluate.ipynb)",
     ),
 }

@@ -7,6 +7,8 @@ remote, as a teammate's fresh clone would: it must get back every output dvc.loc
 import os
 from pathlib import Path
 
+from configobj import ConfigObj  # DVC reads its config with it
+
 from checklib import Fail, Work, check, dvc_json, last_error, main
 
 STEP = "step-6-data-and-model-version-control"
@@ -18,15 +20,23 @@ HINT_FLOW = (
 )
 
 
+def written_url(work: Work, name: str) -> str:
+    """The url as written in .dvc/config or .dvc/config.local (`dvc remote list` shows a relative one resolved)."""
+    url = ""
+    local = work.root / ".dvc" / "config.local"
+    texts = [work.read(".dvc/config") or "", "" if work.rev or not local.is_file() else local.read_text()]
+    for text in texts:
+        url = ConfigObj(text.splitlines()).get(f'remote "{name}"', {}).get("url", url)
+    return url
+
+
 def remote(work: Work) -> tuple[str, str]:
     """(name, url) of the default remote, as `dvc remote list` reads the config in a copy."""
     if "remote" not in work.cache:
         copy = work.copy("remote")
         asked = work.run(copy, "dvc", "remote", "default")  # prints "No default remote set" and fails when none
         default = asked.stdout.strip() if asked.returncode == 0 else ""
-        listed = work.run(copy, "dvc", "remote", "list").stdout.splitlines()
-        urls = {parts[0]: parts[1] for parts in map(str.split, listed) if len(parts) >= 2}  # name url [(default)]
-        work.cache["remote"] = (default, urls.get(default, ""))
+        work.cache["remote"] = (default, written_url(work, default) if default else "")
     name, url = work.cache["remote"]
     if not name:
         raise Fail("a default remote (`dvc remote default` names it)", "none", HINT_ADD)

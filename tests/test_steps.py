@@ -60,7 +60,7 @@ STEPS = [
     "step-7-metrics-and-experiments",
     "step-8-metrics-and-plots",
 ]
-WITH_EXERCISE = {1, 2, 3, 4, 8}
+WITH_EXERCISE = set(range(1, 9))  # every step: the exercise branch and its _SOLUTION
 CHAIN = [f"{name}{SOLUTION_SUFFIX}" if n in WITH_EXERCISE else name for n, name in enumerate(STEPS, 1)]
 LAST = CHAIN[-1]
 DEFAULT_F1 = COMMITTED_F1  # the steps reproduce main's score
@@ -411,6 +411,7 @@ def test_walk_the_steps_beside_the_lessons(walk: Walk, step: int):
         walk.switch(CHAIN[step - 1])
         walk.run(NOTEBOOK_COMMAND, step)
         assert _metrics(root) == {"f1": DEFAULT_F1}
+        assert f"```\n{(root / 'reports/metrics.json').read_text()}```" in (root / "README.md").read_text()
         for path in (
             "data/raw/iris.csv",
             "data/processed/test_iris.csv",
@@ -457,9 +458,12 @@ def test_walk_the_steps_beside_the_lessons(walk: Walk, step: int):
         assert _metrics(root) == {"f1": DEFAULT_F1}
     elif step == 6:
         walk.switch(CHAIN[5])
+        # The solution's remote is /tmp/iris-dvc-remote; this walk's own, in config.local (git ignores it).
+        remote = root.parent / "walk-dvc-remote"
+        walk.run(f"dvc remote modify --local storage url {remote}", step, readme=False)
         walk.run("dvc repro", step)
         walk.run("dvc push", step)
-        assert (root.parent / "iris-dvc-remote").is_dir()  # beside the steps folder
+        assert remote.is_dir() and any(remote.rglob("*"))
         walk.run("rm data/raw/iris.csv models/model.joblib", step)
         assert "deleted" in walk.run("dvc status", step).stdout
         walk.run("dvc checkout", step)
@@ -472,7 +476,9 @@ def test_walk_the_steps_beside_the_lessons(walk: Walk, step: int):
         walk.run("dvc metrics show", step)
         set_param(root / "params.yaml", "train.estimators.logreg.param_grid.C", [0.1])
         walk.run("dvc repro", step)
-        walk.run("dvc metrics diff", step)
+        shown = walk.run("dvc metrics diff", step).stdout
+        quoted = re.search(r"HEAD \(([0-9.]+), 5 digits shown\)", (root / "README.md").read_text())
+        assert quoted and quoted.group(1) in shown.split(), shown  # the figure as DVC's table prints it
         diff = json.loads(walk.run("dvc metrics diff --json", step, readme=False).stdout)
         assert diff["reports/metrics.json"]["f1"]["old"] == DEFAULT_F1  # HEAD's score, against the new one
         walk.run("dvc params diff", step)
@@ -547,8 +553,23 @@ def test_a_stale_figure_in_a_step_readme_is_found():
         test_figures_in_a_step_readme_are_the_committed_ones(1, text)
 
 
+def metrics_block(step: int) -> str:
+    """The output block a README shows for `cat reports/metrics.json`, as fenced text."""
+    text = rendered_readme(step)
+    assert "cat reports/metrics.json\n" in text, f"step {step}: no `cat reports/metrics.json`"
+    return text
+
+
+@pytest.mark.parametrize("step", [1, 2, 3, 4, 5])
+def test_readmes_show_metrics_json_as_cat_prints_it(step: int):
+    """Not `{"f1": ...}` on one line: the file as the pipeline writes it (indent 2), in its own block."""
+    committed = (REPO_ROOT / "reports/metrics.json").read_text()
+    assert committed.count("\n") > 1  # pretty-printed
+    assert f"```\n{committed}```" in metrics_block(step)
+    assert '{"f1"' not in rendered_readme(step)
+
+
 def test_readmes_quote_the_committed_score_and_default_from_their_sources():
-    assert f'{{"f1": {COMMITTED_F1}}}' in rendered_readme(1)
     params = yaml.safe_load((REPO_ROOT / "params.yaml").read_text())
     default_c = params["train"]["estimators"]["logreg"]["param_grid"]["C"]
     assert f"`{default_c}` to `[0.1]`" in rendered_readme(7)

@@ -709,7 +709,7 @@ def test_steps_with_dvc_carry_mains_plots_config(tmp_path: Path):
             continue
         assert dvc_config.count("[plots]") == 1 and "\n".join(section) in dvc_config, f"{branch}:\n{dvc_config}"
     # Step 6's own remote is still there, with main's section after it.
-    assert "['remote \"local\"']" in files[CHAIN[5]][".dvc/config"]
+    assert "['remote \"storage\"']" in files[CHAIN[5]][".dvc/config"]
 
     # Without a [plots] section on main, the steps' configs are their sources, unchanged.
     config.write_text("[core]\n    autostage = false\n")

@@ -273,7 +273,10 @@ def test_last_step_holds_mains_pipeline(built: Repo):
     files = git(built, "ls-tree", "-r", "--name-only", LAST).splitlines()
     # The package is main's, each module as on main, and nothing of the course's machinery.
     assert sorted(f for f in files if f.startswith("src/")) == sorted(f"src/iris_pipeline/{m}.py" for m in PACKAGE)
-    assert not [f for f in files if f.startswith(("course/", "lessons/", "tools/", "tests/"))]
+    assert not [f for f in files if f.startswith(("lessons/", "tools/", "tests/"))]
+    # Of main's course/, only what `make check` and `make progress` run on a step branch.
+    course = sorted(f for f in files if f.startswith("course/"))
+    assert course == ["course/check.py", "course/checklib.py", "course/expected.json", "course/progress.py"]
 
 
 def test_refuses_changed_sources_moved_branches_and_checked_out_branch(tmp_path: Path):
@@ -319,7 +322,7 @@ def test_refuses_changed_sources_moved_branches_and_checked_out_branch(tmp_path:
     wrong = steps(clone, "rebuild", "--no-steps-dir", "--from", STEPS[0], check=False)
     assert wrong.returncode == 1 and "course/steps.yaml is not in commit" in wrong.stderr
     listing = steps(clone, "list").stdout.splitlines()
-    assert len(listing) == 13 and all(line.startswith("current ") for line in listing)
+    assert len(listing) == 16 and all(line.startswith("current ") for line in listing)
 
 
 def _metrics(root: Path) -> dict:
@@ -715,7 +718,8 @@ def test_steps_with_dvc_carry_mains_plots_config(tmp_path: Path):
     config.write_text("[core]\n    autostage = false\n")
     git(clone, "commit", "-qam", "no [plots] section")
     files = _step_files(clone)
-    assert files[CHAIN[5]][".dvc/config"] == (clone.root / "course/step-6/dvc-config").read_text()
+    solution = split_markers((clone.root / "course/step-6/dvc-config").read_text(), "dvc-config", python=False)[0]
+    assert files[CHAIN[5]][".dvc/config"] == solution
     assert all("[plots]" not in files[branch].get(".dvc/config", "") for branch in CHAIN)
 
 

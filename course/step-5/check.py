@@ -39,7 +39,7 @@ def train_stage(work: Work) -> str:
     raise Fail(f"a stage in dvc.yaml with {MODEL} among its outs", "none", HINT)
 
 
-@check("dvc repro runs the whole pipeline and gives the score of the default params", needs_previous=False)
+@check("dvc repro runs the whole pipeline and gives the score of the default params")
 def repro(work: Work) -> None:
     copy = reproduced(work)
     data = read_json(copy / "reports/metrics.json", "reports/metrics.json", HINT_REPRO)

@@ -9,7 +9,6 @@ This file covers steps 1-4 (notebooks and a script); test_step_checks_dvc.py ste
 from __future__ import annotations
 
 import hashlib
-import json
 import os
 import re
 from pathlib import Path
@@ -108,6 +107,11 @@ def learner(course: Repo, tmp_path: Path, step: int, solution: bool = False) -> 
     ],
 )
 def test_exercise_branch_fails_naming_the_piece_and_its_solution_passes(course: Repo, tmp_path: Path, step, named):
+    exercise_then_solution(course, tmp_path, step, named)
+
+
+def exercise_then_solution(course: Repo, tmp_path: Path, step: int, named: list[str]) -> None:
+    """The exercise branch as generated fails, naming `named`; with its _SOLUTION twin's files, it passes."""
     work = learner(course, tmp_path, step)
     status, output = work.check()
     assert status != 0
@@ -116,6 +120,17 @@ def test_exercise_branch_fails_naming_the_piece_and_its_solution_passes(course: 
     status, output = work.check()
     assert status == 0, output
     passes(output)
+
+
+def broken(work: Learner, path: str, solution: str, wrong: str, *named: str) -> None:
+    """The solution with one plausible mistake (`solution` replaced by `wrong` in `path`) fails, naming `named`."""
+    file = work.root / path
+    text = file.read_text()
+    assert solution in text, f"{path} no longer holds {solution!r}"
+    file.write_text(text.replace(solution, wrong))
+    status, output = work.check()
+    assert status != 0
+    fails(output, *named)
 
 
 def cells(path: Path) -> tuple[nbformat.NotebookNode, list]:
@@ -165,13 +180,10 @@ def test_step1_another_correct_answer_passes_and_a_wrong_key_fails(course: Repo,
 def test_step2_a_value_left_hard_coded_is_found(course: Repo, tmp_path: Path):
     """The solution with the test size written as a number: it runs, and the check names the key it ignores."""
     work = learner(course, tmp_path, 2, solution=True)
-    path = work.root / "iris_prototype.ipynb"
-    text = path.read_text()
-    assert 'test_size=split[\\"test_size\\"]' in text
-    path.write_text(text.replace('test_size=split[\\"test_size\\"]', "test_size=0.2"))
-    status, output = work.check()
-    assert status != 0
-    fails(output, "45 rows in the test set", "does not read data_split.test_size")
+    solution, wrong = 'test_size=split[\\"test_size\\"]', "test_size=0.2"
+    broken(
+        work, "iris_prototype.ipynb", solution, wrong, "45 rows in the test set", "does not read data_split.test_size"
+    )
 
 
 def test_step3_todo_done_exactly_as_written_runs(course: Repo, tmp_path: Path):
@@ -200,13 +212,5 @@ def test_step3_todo_done_exactly_as_written_runs(course: Repo, tmp_path: Path):
 def test_step4_a_fixed_params_file_is_found(course: Repo, tmp_path: Path):
     """The loop done with params.yaml written in, not the script's params_file: the check's own file is not used."""
     work = learner(course, tmp_path, 4, solution=True)
-    script = work.root / "run_pipeline.py"
-    text = script.read_text()
-    assert 'parameters={"params_file": params_file}' in text
-    script.write_text(
-        text.replace('parameters={"params_file": params_file}', 'parameters={"params_file": "params.yaml"}')
-    )
-    status, output = work.check()
-    assert status != 0
-    fails(output, "the script's own params_file")
-    assert json.dumps({"params_file": "params.yaml"}) in output
+    solution, wrong = 'parameters={"params_file": params_file}', 'parameters={"params_file": "params.yaml"}'
+    broken(work, "run_pipeline.py", solution, wrong, "the script's own params_file", '{"params_file": "params.yaml"}')

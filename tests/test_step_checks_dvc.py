@@ -9,8 +9,7 @@ import pytest
 import yaml
 
 from conftest import Repo
-from test_step_checks import SOLUTION, build_clone, fails, learner, passes
-from test_steps import STEPS
+from test_step_checks import build_clone, exercise_then_solution, fails, learner, passes
 
 
 @pytest.fixture(scope="module")
@@ -26,14 +25,7 @@ def course(tmp_path_factory) -> Repo:
     ],
 )
 def test_exercise_branch_fails_naming_the_piece_and_its_solution_passes(course: Repo, tmp_path: Path, step, named):
-    work = learner(course, tmp_path, step)
-    status, output = work.check()
-    assert status != 0
-    fails(output, *named)
-    work.solve_from(STEPS[step - 1] + SOLUTION)
-    status, output = work.check()
-    assert status == 0, output
-    passes(output)
+    exercise_then_solution(course, tmp_path, step, named)
 
 
 def edit_dvc_yaml(root: Path, edit) -> None:

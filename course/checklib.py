@@ -123,9 +123,11 @@ class Work:
             local = self.root / ".dvc" / "config.local"  # `dvc remote add --local` writes here (git ignores it)
             if local.is_file():
                 shutil.copy2(local, dest / ".dvc" / "config.local")
-        if shared_cache and (dest / ".dvc").is_dir():
-            common = Path(self.git("rev-parse", "--git-common-dir").strip())
-            cache = (self.root / common).resolve() / "course-check-cache"
+        if (dest / ".dvc").is_dir():  # a cache.dir of the learner's own config would be written to: never
+            cache = dest / ".dvc" / "cache"
+            if shared_cache:
+                common = Path(self.git("rev-parse", "--git-common-dir").strip())
+                cache = (self.root / common).resolve() / "course-check-cache"
             config = ConfigObj(str(dest / ".dvc" / "config.local"))
             config.setdefault("cache", {})["dir"] = str(cache)
             config.write()

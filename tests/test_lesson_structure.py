@@ -48,6 +48,24 @@ def test_lesson_reads_like_a_chapter_and_opens_with_the_project_kernel(path):
     assert "Solution" in everything  # every exercise comes with its solution
 
 
+STUDY_TIME = re.compile(r"^\*\*Study time:\*\* about (\d+) minutes of reading and doing", re.MULTILINE)
+
+
+@pytest.mark.parametrize("path", LESSONS, ids=lambda p: p.stem)
+def test_lesson_opens_with_its_study_time_and_goals_and_ends_with_a_recap(path):
+    """A learner sees up front how long a lesson takes to study (not to run) and what it
+    teaches, and at the end what to keep from it."""
+    cells = json.loads(path.read_text())["cells"]
+    first = "".join(cells[0]["source"])
+    assert cells[0]["cell_type"] == "markdown" and first.startswith("# Lesson ")
+    found = STUDY_TIME.search(first)
+    assert found and 10 <= int(found.group(1)) <= 120, f"{path.name}: no study time in the title cell"
+    assert "What you will learn" in "".join("".join(c["source"]) for c in cells[:2] if c["cell_type"] == "markdown")
+    last = "".join(cells[-1]["source"])
+    assert cells[-1]["cell_type"] == "markdown" and last.startswith("## Recap\n"), f"{path.name}: no recap at the end"
+    assert len(re.findall(r"^- ", last, re.MULTILINE)) >= 3, f"{path.name}: the recap has fewer than 3 points"
+
+
 @pytest.mark.parametrize("number", sorted(BRANCHES))
 def test_lessons_name_the_step_branches_they_correspond_to(number):
     path = next(p for p in LESSONS if p.name.startswith(number))

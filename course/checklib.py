@@ -80,6 +80,10 @@ class Work:
             raise RuntimeError(f"git {' '.join(args)}: {result.stderr.strip()}")
         return result.stdout
 
+    def git_ok(self, *args: str) -> bool:
+        """Whether a git command (a question such as `merge-base --is-ancestor`) exits with 0."""
+        return subprocess.run(["git", *args], cwd=self.root, capture_output=True, env=self.env()).returncode == 0
+
     def head(self) -> str:
         return self.rev or "HEAD"
 
@@ -121,7 +125,7 @@ class Work:
                 else:
                     shutil.copy2(source, target)
             local = self.root / ".dvc" / "config.local"  # `dvc remote add --local` writes here (git ignores it)
-            if local.is_file():
+            if local.is_file() and (dest / ".dvc").is_dir():  # (a step before DVC ignores a .dvc/ left by a later one)
                 shutil.copy2(local, dest / ".dvc" / "config.local")
         if (dest / ".dvc").is_dir():  # a cache.dir of the learner's own config would be written to: never
             cache = dest / ".dvc" / "cache"

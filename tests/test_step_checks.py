@@ -212,5 +212,8 @@ def test_step3_todo_done_exactly_as_written_runs(course: Repo, tmp_path: Path):
 def test_step4_a_fixed_params_file_is_found(course: Repo, tmp_path: Path):
     """The loop done with params.yaml written in, not the script's params_file: the check's own file is not used."""
     work = learner(course, tmp_path, 4, solution=True)
+    # What step 6 leaves in a steps folder, ignored on steps 1-4: the check copies around it.
+    (work.root / ".dvc").mkdir()
+    (work.root / ".dvc/config.local").write_text("['remote \"storage\"']\n    url = /tmp/elsewhere\n")
     solution, wrong = 'parameters={"params_file": params_file}', 'parameters={"params_file": "params.yaml"}'
     broken(work, "run_pipeline.py", solution, wrong, "the script's own params_file", '{"params_file": "params.yaml"}')

@@ -50,10 +50,15 @@ def in_git(work: Work) -> None:
 
 @check("two or more named experiments (dvc exp run -n)", needs_previous=False)
 def experiments(work: Work) -> None:
-    refs = work.git("for-each-ref", "--format=%(refname)", "refs/exps").split()
-    names = sorted({ref.rsplit("/", 1)[-1] for ref in refs if ref.count("/") >= 4})
+    # refs/exps/<baseline[:2]>/<baseline[2:]>/<name>: experiments run on a commit of this branch's history
+    names = set()
+    for ref in work.git("for-each-ref", "--format=%(refname)", "refs/exps").split():
+        parts = ref.split("/")
+        if len(parts) == 5 and work.git_ok("merge-base", "--is-ancestor", parts[2] + parts[3], work.head()):
+            names.add(parts[4])
     if len(names) < 2:
-        raise Fail("at least 2 experiments in this repository", f"{len(names)}: {', '.join(names) or '-'}", HINT_EXP)
+        found = f"{len(names)}: {', '.join(sorted(names)) or '-'}"
+        raise Fail("at least 2 experiments run on this branch", found, HINT_EXP)
 
 
 @check("a tagged commit of yours with its score (the experiment you kept)", needs_previous=False)

@@ -696,12 +696,10 @@ def plan(source: Source) -> list[Step]:
             exercise_files[dest] = Blob(blob.mode, data=ex)
             regions[dest] = count
         tree.update(added)
-        if DVC_CONFIG in added:
-            tree[DVC_CONFIG] = with_main_dvc_sections(source, tree[DVC_CONFIG], f"{where}: files: {DVC_CONFIG}")
-            if DVC_CONFIG in exercise_files:
-                exercise_files[DVC_CONFIG] = with_main_dvc_sections(
-                    source, exercise_files[DVC_CONFIG], f"{where}: exercise: {DVC_CONFIG}"
-                )
+        if DVC_CONFIG in added:  # the solution's config and, if the exercise is in it, the exercise's
+            for files in (tree, exercise_files):
+                if DVC_CONFIG in files:
+                    files[DVC_CONFIG] = with_main_dvc_sections(source, files[DVC_CONFIG], f"{where}: {DVC_CONFIG}")
         for entry in exercise_specs:
             if not isinstance(entry, dict) or not isinstance(entry.get("file"), str):
                 raise StepsError(f"{where}: exercise: expected entries with a `file:`")

@@ -25,7 +25,6 @@ from pathlib import Path
 
 from configobj import ConfigObj  # what DVC reads its config with
 
-TODO = "# TODO (exercise)"
 ANSI = re.compile(r"\x1b\[[0-9;]*m")
 BIN = Path(sys.executable).parent  # the course's environment (.venv/bin), whatever PATH says
 NOTEBOOK = "iris_prototype.ipynb"
@@ -191,6 +190,12 @@ def last_error(output: str) -> str:
         if "Error" in line or line.lower().startswith("error"):
             return line
     return lines[-1] if lines else "(no output)"
+
+
+def must_succeed(result: subprocess.CompletedProcess, hint: str) -> None:
+    """Fail with the line that says what went wrong when a run (a notebook, a script) exited non-zero."""
+    if result.returncode != 0:
+        raise Fail("a run without errors", last_error(result.stderr), hint)
 
 
 def read_json(path: Path, what: str, hint: str) -> object:

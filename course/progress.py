@@ -28,15 +28,16 @@ def git(*args: str) -> str:
     return subprocess.run(["git", *args], capture_output=True, text=True, check=True).stdout
 
 
-def step_of(ref: str) -> str | None:
+def check_code(ref: str) -> tuple[str | None, str]:
+    """The step a commit's `course/check.py` is for (its STEP line), and the file's code ("" if none)."""
     shown = subprocess.run(["git", "show", f"{ref}:course/check.py"], capture_output=True, text=True, check=False)
-    found = STEP_LINE.search(shown.stdout) if shown.returncode == 0 else None
-    return found.group(1) if found else None
+    code = shown.stdout if shown.returncode == 0 else ""
+    found = STEP_LINE.search(code)
+    return (found.group(1) if found else None), code
 
 
-def checks_of(ref: str, step: str):
+def checks_of(ref: str, code: str):
     """The CHECKS of the check.py a commit carries (each step's own, as you committed it)."""
-    code = git("show", f"{ref}:course/check.py")
     names: dict = {"__name__": "course_check", "__file__": f"{ref}:course/check.py"}
     exec(compile(code, f"{ref}:course/check.py", "exec"), names)  # noqa: S102 - the course's own file
     return names["CHECKS"]
@@ -47,15 +48,15 @@ def main() -> int:
     branches = git("for-each-ref", "--format=%(refname:short) %(objectname)", "refs/heads").split("\n")
     branches = [line.split() for line in branches if line]
     steps: dict[int, str] = {}
-    mine: dict[str, list[tuple[str, str]]] = {}
+    mine: dict[str, list[tuple[str, str, str]]] = {}  # step -> (branch, commit, its check.py)
     for name, sha in branches:
         course = COURSE_BRANCH.match(name)
         if course:
             steps[int(course.group(1))] = name.removesuffix("_SOLUTION")
             continue
-        step = step_of(name)
+        step, code = check_code(name)
         if step:
-            mine.setdefault(step, []).append((name, sha))
+            mine.setdefault(step, []).append((name, sha, code))
     if not steps:
         print("No course step branches here: run `make steps` in your checkout of the course first.")
         return 1
@@ -66,15 +67,15 @@ def main() -> int:
     for number in sorted(steps):
         step = steps[number]
         done_on = []
-        for name, sha in mine.get(step, []):
+        for name, sha, code in mine.get(step, []):
             key = f"{step} {sha}"
             if key not in memo:
                 print(f"  ... checking {name} ({sha[:8]}) for {step}", flush=True)
-                memo[key] = run_checks(step, checks_of(sha, step), rev=sha, out=io.StringIO())
+                memo[key] = run_checks(step, checks_of(sha, code), rev=sha, out=io.StringIO())
             if memo[key]:
                 done_on.append(name)
         state = f"done on {', '.join(done_on)}" if done_on else "not done"
-        tried = [name for name, _ in mine.get(step, []) if name not in done_on]
+        tried = [name for name, _, _ in mine.get(step, []) if name not in done_on]
         if tried:
             state += f" (not yet on {', '.join(tried)}: run make check there)"
         print(f"  {number}. {step:40} {state}")

@@ -556,20 +556,15 @@ def test_a_stale_figure_in_a_step_readme_is_found():
         test_figures_in_a_step_readme_are_the_committed_ones(1, text)
 
 
-def metrics_block(step: int) -> str:
-    """The output block a README shows for `cat reports/metrics.json`, as fenced text."""
-    text = rendered_readme(step)
-    assert "cat reports/metrics.json\n" in text, f"step {step}: no `cat reports/metrics.json`"
-    return text
-
-
 @pytest.mark.parametrize("step", [1, 2, 3, 4, 5])
 def test_readmes_show_metrics_json_as_cat_prints_it(step: int):
     """Not `{"f1": ...}` on one line: the file as the pipeline writes it (indent 2), in its own block."""
     committed = (REPO_ROOT / "reports/metrics.json").read_text()
     assert committed.count("\n") > 1  # pretty-printed
-    assert f"```\n{committed}```" in metrics_block(step)
-    assert '{"f1"' not in rendered_readme(step)
+    text = rendered_readme(step)
+    assert "cat reports/metrics.json\n" in text, f"step {step}: no `cat reports/metrics.json`"
+    assert f"```\n{committed}```" in text
+    assert '{"f1"' not in text
 
 
 def test_readmes_quote_the_committed_score_and_default_from_their_sources():

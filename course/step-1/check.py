@@ -1,6 +1,6 @@
 """`make check` for step 1: runs iris_prototype.ipynb in a scratch copy and checks what it writes."""
 
-from checklib import EXPECTED_F1, Fail, Work, check, f1_of, last_error, main, png_size, read_json, same_score
+from checklib import EXPECTED_F1, Fail, Work, check, f1_of, main, must_succeed, png_size, read_json, same_score
 
 STEP = "step-1-organize-ml-project"
 HINT_RUN = "run it yourself (README, 'Run it'); replace each `# TODO (exercise)` line and the `raise` under it"
@@ -18,8 +18,7 @@ def ran(work: Work):
 @check("iris_prototype.ipynb runs top to bottom")
 def runs(work: Work) -> None:
     copy, result = ran(work)
-    if result.returncode != 0:
-        raise Fail("a run without errors", last_error(result.stderr), HINT_RUN)
+    must_succeed(result, HINT_RUN)
 
 
 @check("reports/metrics.json holds the F1 score under the key f1", needs_previous=False)

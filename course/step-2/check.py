@@ -8,7 +8,20 @@ import json
 
 import yaml
 
-from checklib import BIN, EXPECTED_F1, Fail, Work, check, f1_of, last_error, main, png_size, read_json, same_score
+from checklib import (
+    BIN,
+    EXPECTED_F1,
+    Fail,
+    Work,
+    check,
+    f1_of,
+    last_error,
+    main,
+    must_succeed,
+    png_size,
+    read_json,
+    same_score,
+)
 
 STEP = "step-2-create-config-file"
 HINT_RUN = "replace each `# TODO (exercise)` line (and the `raise` under it) with lookups in `params`"
@@ -44,8 +57,7 @@ def hint(section: str, key: str) -> str:
 def default_run(work: Work) -> None:
     copy = work.copy("default")
     result = work.notebook(copy)
-    if result.returncode != 0:
-        raise Fail("a run without errors", last_error(result.stderr), HINT_RUN)
+    must_succeed(result, HINT_RUN)
     data = read_json(copy / "reports/metrics.json", "reports/metrics.json", hint("evaluate", "metrics_file"))
     same_score(f1_of(data, "reports/metrics.json", HINT_RUN), EXPECTED_F1, "reports/metrics.json", HINT_RUN)
 
@@ -59,8 +71,7 @@ def changed_run(work: Work) -> None:
     params["train"]["estimators"]["svm"]["param_grid"] = SVM_GRID
     (copy / "params.yaml").write_text(yaml.safe_dump(params, sort_keys=False))
     result = work.notebook(copy)
-    if result.returncode != 0:
-        raise Fail("a run without errors", last_error(result.stderr), HINT_RUN)
+    must_succeed(result, HINT_RUN)
     work.cache["changed"] = copy
 
 

@@ -14,6 +14,7 @@ from checklib import (
     f1_of,
     last_error,
     main,
+    must_succeed,
     png_size,
     read_json,
     same_score,
@@ -60,9 +61,7 @@ def notebook(work: Work) -> None:
     nb.cells.append(nbformat.v4.new_code_cell(WHERE))
     nbformat.write(nb, copy / NOTEBOOK)
     result = work.notebook(copy)
-    if result.returncode != 0:
-        hint = HINT_IMPORT if "plot_confusion_matrix" in result.stderr else HINT_BODY
-        raise Fail("a run without errors", last_error(result.stderr), hint)
+    must_succeed(result, HINT_IMPORT if "plot_confusion_matrix" in result.stderr else HINT_BODY)
     executed = nbformat.read(copy / "reports/runs" / NOTEBOOK, 4)
     printed = "".join(o.get("text", "") for o in executed.cells[-1].outputs)
     module = json.loads(printed.split("CHECK-WHERE", 1)[1]) if "CHECK-WHERE" in printed else None

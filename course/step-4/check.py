@@ -4,7 +4,7 @@ import json
 
 import nbformat
 
-from checklib import BIN, Fail, Work, check, f1_of, last_error, main, read_json
+from checklib import BIN, Fail, Work, check, f1_of, main, must_succeed, read_json
 
 STEP = "step-4-build-ml-pipeline"
 STAGES = ("data_load", "featurize", "data_split", "train", "evaluate")
@@ -24,8 +24,7 @@ def runs(work: Work) -> None:
         )
     (copy / OWN_PARAMS).write_text(text.replace("test_size: 0.2", "test_size: 0.3"))
     result = work.run(copy, str(BIN / "python"), "run_pipeline.py", OWN_PARAMS)
-    if result.returncode != 0:
-        raise Fail("a run without errors", last_error(result.stderr), HINT)
+    must_succeed(result, HINT)
     work.cache["copy"] = copy
 
 

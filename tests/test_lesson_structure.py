@@ -224,3 +224,201 @@ def test_a_rerun_keeps_outputs_that_differ_only_in_volatile_parts():
     changed = notebook("626fac8  grid-1  07:49 AM   Queued", "0.97")
     assert keep_unchanged_outputs(stored, changed) == 0
     assert "0.97" in changed.cells[0].outputs[0]["text"]  # a real change is written
+
+
+# Exercises (workbook.exercises): the task, an empty cell for the learner's answer, a one-line
+# check that says whether that answer works, then the solution under a `Solution` heading that
+# is stored collapsed (JupyterLab hides the cells under it until the learner opens it) and ends
+# with the same check, passing.
+EXERCISE = re.compile(r"^(#{2,4}) Exercise\b(?!s)")
+SOLUTION = re.compile(r"^(#{3,5}) Solution\b")
+HEADING = re.compile(r"^(#{1,6}) ")
+COLLAPSED = "jp-MarkdownHeadingCollapsed"
+
+
+def tags(cell: dict) -> list[str]:
+    return cell.get("metadata", {}).get("tags", [])
+
+
+def output_text(cell: dict) -> str:
+    parts = []
+    for output in cell.get("outputs", []):
+        parts.append("".join(output.get("text", "")))
+        parts.append("".join(output.get("data", {}).get("text/plain", "")))
+    return "".join(parts)
+
+
+def exercises(cells: list[dict]) -> list[tuple[int, int, list[dict]]]:
+    """(cell number, heading level, the cells of the section) for each exercise heading."""
+    found = []
+    for number, cell in enumerate(cells):
+        first = "".join(cell["source"]).split("\n", 1)[0]
+        if cell["cell_type"] == "markdown" and (match := EXERCISE.match(first)):
+            level, section = len(match.group(1)), []
+            for later in cells[number + 1 :]:
+                heading = HEADING.match("".join(later["source"])) if later["cell_type"] == "markdown" else None
+                if heading and len(heading.group(1)) <= level:
+                    break
+                section.append(later)
+            found.append((number + 1, level, section))
+    return found
+
+
+def exercise_problems(cells: list[dict]) -> list[str]:
+    problems = []
+    for number, level, section in exercises(cells):
+        where = f"exercise at cell {number}"
+        solution_at = next(
+            (i for i, c in enumerate(section) if c["cell_type"] == "markdown" and SOLUTION.match("".join(c["source"]))),
+            None,
+        )
+        if solution_at is None:
+            problems.append(f"{where}: no Solution heading")
+            continue
+        before, heading, after = section[:solution_at], section[solution_at], section[solution_at + 1 :]
+        if len(SOLUTION.match("".join(heading["source"])).group(1)) <= level:
+            problems.append(f"{where}: the Solution heading must be a level below the exercise's")
+        if heading.get("metadata", {}).get(COLLAPSED) is not True:
+            problems.append(f"{where}: the Solution heading is not stored collapsed ({COLLAPSED})")
+        answers = [c for c in before if c["cell_type"] == "code" and "answer" in tags(c)]
+        checks = [c for c in before if c["cell_type"] == "code" and "exercise-check" in tags(c)]
+        if not answers:
+            problems.append(f"{where}: no cell tagged 'answer' for the learner")
+        if any(
+            line.strip() and not line.lstrip().startswith("#")
+            for c in answers
+            for line in "".join(c["source"]).splitlines()
+        ):
+            problems.append(f"{where}: the answer cell holds code (it must be left to the learner)")
+        if len(checks) != 1 or len("".join(checks[0]["source"]).strip().splitlines()) != 1:
+            problems.append(f"{where}: not exactly one one-line cell tagged 'exercise-check' before the solution")
+        elif not "".join(checks[0]["source"]).lstrip().startswith("check(") or not output_text(checks[0]).startswith(
+            "not yet: "
+        ):
+            problems.append(
+                f"{where}: the check must be a check(...) call that says 'not yet: ...' on the empty answer"
+            )
+        solutions = [c for c in after if c["cell_type"] == "code"]
+        if not solutions or not all("solution" in tags(c) for c in solutions):
+            problems.append(f"{where}: the code under the Solution heading must be tagged 'solution'")
+        if not any(line.startswith("works: ") for c in solutions for line in output_text(c).splitlines()):
+            problems.append(f"{where}: the solution does not end with its check passing ('works: ...')")
+    return problems
+
+
+@pytest.mark.parametrize("path", LESSONS, ids=lambda p: p.stem)
+def test_every_exercise_has_an_answer_cell_a_check_and_a_hidden_solution(path):
+    cells = json.loads(path.read_text())["cells"]
+    assert exercises(cells), f"{path.name} has no exercise"
+    problems = exercise_problems(cells)
+    assert not problems, "\n".join(problems)
+
+
+def test_an_exercise_whose_solution_shows_is_found():
+    cells = [
+        {"cell_type": "markdown", "metadata": {}, "source": "## Exercise\n\nDo it."},
+        {"cell_type": "code", "metadata": {"tags": ["answer"]}, "source": "# your answer", "outputs": []},
+        {
+            "cell_type": "code",
+            "metadata": {"tags": ["exercise-check"]},
+            "source": "check(f, works='ok')",
+            "outputs": [{"output_type": "stream", "name": "stdout", "text": "not yet: no file\n"}],
+        },
+        {"cell_type": "markdown", "metadata": {COLLAPSED: True}, "source": "### Solution"},
+        {
+            "cell_type": "code",
+            "metadata": {"tags": ["solution"]},
+            "source": "do(); check(f, works='ok')",
+            "outputs": [{"output_type": "stream", "name": "stdout", "text": "works: ok\n"}],
+        },
+        {"cell_type": "markdown", "metadata": {}, "source": "## Recap"},
+    ]
+    assert exercise_problems(cells) == []
+    cells[3]["metadata"] = {}
+    assert exercise_problems(cells) == [
+        "exercise at cell 1: the Solution heading is not stored collapsed (" + COLLAPSED + ")"
+    ]
+    cells[3]["metadata"] = {COLLAPSED: True}
+    cells[1]["source"] = "do()"
+    assert exercise_problems(cells) == [
+        "exercise at cell 1: the answer cell holds code (it must be left to the learner)"
+    ]
+
+
+def test_check_says_whether_an_answer_works(capsys):
+    from workbook.exercises import check
+
+    def missing():
+        raise AssertionError("reports/metrics.json has no knn run")
+
+    assert check(missing, works="compared") is False
+    assert check(lambda: {}["f1"], works="compared") is False
+    assert check(lambda: None, works="compared") is True
+    assert capsys.readouterr().out.splitlines() == [
+        "not yet: reports/metrics.json has no knn run",
+        "not yet: KeyError: 'f1'",
+        "works: compared",
+    ]
+
+
+# Outputs a learner can read: a routine command's output fits on a screen. A cell whose output
+# the lesson is about (a file's text shown in full, one complete `dvc repro` log) is tagged
+# `long-output`.
+MAX_OUTPUT_LINES = 15
+
+
+def output_lines(cell: dict) -> int:
+    lines = 0
+    for output in cell.get("outputs", []):
+        data = output.get("data", {})
+        if output.get("output_type") == "stream":
+            lines += "".join(output["text"]).rstrip("\n").count("\n") + 1
+        elif "text/plain" in data and not ({"image/png", "text/html", "image/svg+xml"} & set(data)):
+            lines += "".join(data["text/plain"]).rstrip("\n").count("\n") + 1
+    return lines
+
+
+@pytest.mark.parametrize("path", LESSONS, ids=lambda p: p.stem)
+def test_stored_outputs_fit_on_a_screen(path):
+    long = [
+        f"cell {number}: {lines} lines"
+        for number, cell in enumerate(json.loads(path.read_text())["cells"], 1)
+        if cell["cell_type"] == "code"
+        and "long-output" not in tags(cell)
+        and (lines := output_lines(cell)) > MAX_OUTPUT_LINES
+    ]
+    assert not long, f"outputs over {MAX_OUTPUT_LINES} lines (shorten, or tag the cell long-output):\n" + "\n".join(
+        long
+    )
+
+
+def test_quiet_drops_papermills_log_and_dvcs_autostage_hint_only():
+    from workbook.output import quiet
+
+    log = (
+        "Running stage 'train':\n> papermill stages/train.ipynb reports/runs/train.ipynb\n"
+        "Input Notebook:  stages/train.ipynb\nOutput Notebook: reports/runs/train.ipynb\n"
+        "Executing notebook with kernel: mlops-course\nUpdating lock file 'dvc.lock'\n\n"
+        "To track the changes with git, run:\n\n\tgit add dvc.lock\n\n"
+        "To enable auto staging, run:\n\n\tdvc config core.autostage true\n"
+    )
+    assert quiet(log) == (
+        "Running stage 'train':\n> papermill stages/train.ipynb reports/runs/train.ipynb\n"
+        "Updating lock file 'dvc.lock'\n\nTo track the changes with git, run:\n\n\tgit add dvc.lock\n\n"
+    )
+
+
+# The team loop (lessons 4 and 6): a second clone gets the data with `git clone` + `dvc pull`
+# and an experiment crosses between clones; the cells tagged `team-loop` assert it (nbval runs
+# them), and here they must exist and assert.
+TEAM_LOOP = {"04": ("git clone", "dvc pull"), "06": ("dvc exp push", "dvc exp pull")}
+
+
+@pytest.mark.parametrize("number", sorted(TEAM_LOOP))
+def test_the_team_loop_is_run_and_checked(number):
+    path = next(p for p in LESSONS if p.name.startswith(number))
+    cells = [c for c in json.loads(path.read_text())["cells"] if "team-loop" in tags(c)]
+    source = "\n".join("".join(c["source"]) for c in cells)
+    for command in TEAM_LOOP[number]:
+        assert command in source, f"{path.name}: no team-loop cell runs {command}"
+    assert "assert " in source, f"{path.name}: the team-loop cells assert nothing"

@@ -351,9 +351,9 @@ def test_check_says_whether_an_answer_works(capsys):
     def missing():
         raise AssertionError("reports/metrics.json has no knn run")
 
-    assert check(missing, works="compared") is False
-    assert check(lambda: {}["f1"], works="compared") is False
-    assert check(lambda: None, works="compared") is True
+    check(missing, works="compared")
+    check(lambda: {}["f1"], works="compared")
+    check(lambda: None, works="compared")
     assert capsys.readouterr().out.splitlines() == [
         "not yet: reports/metrics.json has no knn run",
         "not yet: KeyError: 'f1'",

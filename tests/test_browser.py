@@ -420,6 +420,37 @@ def test_lesson1_opens_with_project_kernel_and_runs(lab: JupyterLab, browser) ->
     assert path.read_bytes() == before, f"{LESSON} was modified by opening it in JupyterLab"
 
 
+@pytest.mark.slow
+def test_lesson1_solution_stays_hidden_until_the_learner_opens_it(lab: JupyterLab, browser) -> None:
+    """The exercise's solution sits under a `### Solution` heading stored collapsed: JupyterLab
+    shows the heading and a button for the hidden cells, not the solution; the button shows it."""
+    from playwright.sync_api import expect
+
+    cells = json.loads((REPO_ROOT / LESSON).read_text(encoding="utf-8"))["cells"]
+    heading = next(i for i, c in enumerate(cells) if joined(c["source"]).startswith("### Solution"))
+    assert cells[heading]["metadata"].get("jp-MarkdownHeadingCollapsed") is True
+    solution = cells[heading + 1]
+    assert solution["cell_type"] == "code" and "solution" in solution["metadata"].get("tags", [])
+    marker = first_line(joined(solution["source"]))
+    before = (REPO_ROOT / LESSON).read_bytes()
+    lab.set_settings(DOCMANAGER, {"autosave": False})  # clicking the button changes the metadata
+    try:
+        with opened_notebook(lab, browser, LESSON, ARTIFACTS / "jupyterlab-lesson1-solution.png") as (page, panel):
+            title = panel.locator(".jp-MarkdownCell", has=page.locator("h3", has_text="Solution"))
+            expect(title).to_have_count(1)
+            title.scroll_into_view_if_needed()
+            code = panel.locator(".jp-CodeCell", has_text=marker)
+            expect(code).to_have_count(1)
+            expect(code).to_be_hidden()
+            button = title.locator(".jp-showHiddenCellsButton")
+            expect(button).to_be_visible()
+            button.click()
+            expect(code).to_be_visible()
+    finally:
+        lab.set_settings(DOCMANAGER, {})
+    assert (REPO_ROOT / LESSON).read_bytes() == before, f"{LESSON} was modified by opening its solution"
+
+
 def test_kernelspec_is_installed_for_jupyterlab() -> None:
     """The kernel the lessons name exists in this environment (what `make setup` installs)."""
     from jupyter_client.kernelspec import KernelSpecManager

@@ -298,6 +298,8 @@ def exercise_problems(cells: list[dict]) -> list[str]:
             problems.append(
                 f"{where}: the check must be a check(...) call that says 'not yet: ...' on the empty answer"
             )
+        elif [o.get("output_type") for o in checks[0].get("outputs", [])] != ["stream"]:
+            problems.append(f"{where}: the check cell must show its one line and nothing else")
         solutions = [c for c in after if c["cell_type"] == "code"]
         if not solutions or not all("solution" in tags(c) for c in solutions):
             problems.append(f"{where}: the code under the Solution heading must be tagged 'solution'")

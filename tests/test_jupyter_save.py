@@ -24,7 +24,7 @@ import nbformat
 import pytest
 from nbclient import NotebookClient
 
-from conftest import REPO_ROOT, Repo
+from conftest import REPO_ROOT, Repo, copy_of
 from workbook import jupyter_save
 
 LESSON = "lessons/01-introduction.ipynb"
@@ -132,11 +132,10 @@ def test_a_stage_saved_with_outputs_keeps_its_code_and_drops_the_run(project: Re
 
 
 @pytest.mark.slow
-def test_stage_notebooks_run_in_jupyterlab_as_under_dvc_repro(project: Repo, contents_manager):
+def test_stage_notebooks_run_in_jupyterlab_as_under_dvc_repro(reproduced_project: Repo, tmp_path, contents_manager):
     """Each stage as a learner explores it: kernel in stages/, run top to bottom, saved with outputs."""
-    project.dvc("repro")  # the project as in a learner's checkout: run, and the .gitignore files DVC wrote committed
-    project.git("add", "-A")
-    project.git("commit", "-qm", "dvc repro")
+    # The project as in a learner's checkout: reproduced, and the .gitignore files DVC wrote committed.
+    project = copy_of(reproduced_project, tmp_path)
     tracked = {path: (project.root / path).read_bytes() for path in ("reports/metrics.json", "models/model.joblib")}
     manager = contents_manager(project.root)
     for stage in STAGE_ORDER:

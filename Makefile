@@ -47,8 +47,9 @@ $(STAMP):
 repro: setup  ## run the pipeline (the project's main job)
 	dvc repro
 
-# Both cores: pytest-xdist, one test file (so one lesson's cells) per worker at a time.
-PYTEST_PARALLEL := -n 2 --dist loadfile
+# Both cores: pytest-xdist, one test file (so one lesson's cells) per worker at a time, the
+# slowest files first (their order: tests/conftest.py, SLOWEST_FIRST).
+PYTEST_PARALLEL := -n 2 --dist loadfile --no-loadscope-reorder
 
 test: setup  ## run the whole test suite (what CI runs)
 	python -m pytest $(PYTEST_PARALLEL)

@@ -21,7 +21,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from conftest import REPO_ROOT, Repo, run
+from conftest import REPO_ROOT, SLOWEST_FIRST, Repo, run
 from conftest import isolated_env as git_isolated_env
 from workbook.run_lessons import PORTABLE_ROOT, portable_text
 
@@ -230,3 +230,9 @@ def test_command_line_exit_status_and_messages(tmp_path: Path, capsys: pytest.Ca
     assert checker.main([str(ok), str(bad)]) == 1
     out = capsys.readouterr().out
     assert "bad.ipynb: cell 2 (id c2): execution_count 2, expected 1" in out and "ok.ipynb" not in out
+
+
+def test_the_slowest_first_order_names_files_that_exist() -> None:
+    """A renamed file would silently lose its place in the order the two workers take files in."""
+    missing = [path for path in SLOWEST_FIRST if not (REPO_ROOT / path).is_file()]
+    assert not missing, f"tests/conftest.py SLOWEST_FIRST names files that do not exist: {missing}"

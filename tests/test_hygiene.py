@@ -236,3 +236,12 @@ def test_the_slowest_first_order_names_files_that_exist() -> None:
     """A renamed file would silently lose its place in the order the two workers take files in."""
     missing = [path for path in SLOWEST_FIRST if not (REPO_ROOT / path).is_file()]
     assert not missing, f"tests/conftest.py SLOWEST_FIRST names files that do not exist: {missing}"
+
+
+def test_make_test_lessons_takes_every_lesson_slowest_first() -> None:
+    """`make test-lessons` names the lessons in the order SLOWEST_FIRST gives them (then the rest)."""
+    makefile = (REPO_ROOT / "Makefile").read_text().replace("\\\n", " ")
+    named = re.search(r"^LESSONS_SLOWEST_FIRST := (.*)$", makefile, re.MULTILINE).group(1).split()
+    lessons = sorted(str(path.relative_to(REPO_ROOT)) for path in (REPO_ROOT / "lessons").glob("*.ipynb"))
+    ranked = [path for path in SLOWEST_FIRST if path.startswith("lessons/")]
+    assert named == ranked + [path for path in lessons if path not in ranked], named

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Iterator
+from pathlib import Path
 
 import nbformat
 import pytest
@@ -74,6 +76,14 @@ def test_lessons_name_the_step_branches_they_correspond_to(number):
         assert f"`{branch}`" in text, f"{path.name} does not name {branch}"
 
 
+def code_cells(path: Path) -> Iterator[tuple[int, dict]]:
+    """The code cells of the notebook at `path`, each with its number among all cells (from 1),
+    as the failure messages name them."""
+    for number, cell in enumerate(json.loads(path.read_text())["cells"], 1):
+        if cell["cell_type"] == "code":
+            yield number, cell
+
+
 # A parameter changed by matching its old text (`sed 's/C: \[0.001\]/.../'`, `.replace("C: 0.001", ...)`)
 # changes nothing once the default moves, and the demo then shows nothing. Lessons set the
 # key instead: `python -m workbook.params FILE KEY=VALUE`, `set_params`, `dvc exp run -S`.
@@ -84,8 +94,7 @@ TEXT_EDIT = re.compile(r"\bsed\s+(-i\b|[^|]*>)|\.replace\(|\bre\.sub\(|\bperl\s+
 def test_lessons_change_parameters_by_key_not_by_matching_text(path):
     found = [
         f"cell {number}: {line.strip()}"
-        for number, cell in enumerate(json.loads(path.read_text())["cells"], 1)
-        if cell["cell_type"] == "code"
+        for number, cell in code_cells(path)
         for line in "".join(cell["source"]).splitlines()
         if ("yaml" in line or "params" in line) and TEXT_EDIT.search(line)
     ]
@@ -384,10 +393,8 @@ def output_lines(cell: dict) -> int:
 def test_stored_outputs_fit_on_a_screen(path):
     long = [
         f"cell {number}: {lines} lines"
-        for number, cell in enumerate(json.loads(path.read_text())["cells"], 1)
-        if cell["cell_type"] == "code"
-        and "long-output" not in tags(cell)
-        and (lines := output_lines(cell)) > MAX_OUTPUT_LINES
+        for number, cell in code_cells(path)
+        if "long-output" not in tags(cell) and (lines := output_lines(cell)) > MAX_OUTPUT_LINES
     ]
     assert not long, f"outputs over {MAX_OUTPUT_LINES} lines (shorten, or tag the cell long-output):\n" + "\n".join(
         long

@@ -22,6 +22,11 @@ value to the end. "F1 went from {{ old_f1 }} to
 {{ new_f1 }}" can then not go stale when a default changes. nbconvert has no such
 preprocessor; an expression that fails stops the run, naming the lesson, cell and
 expression.
+
+A code cell that shows a value of params.yaml as a learner would type it (lesson 3's
+prototype dict, lesson 6's Hydra config files) is rendered from params.yaml before it runs:
+its metadata's `workbook.params_template` is a Jinja2 template (`{{ params.train.cv }}`,
+`{{ params.train | to_yaml }}`), so a new default reaches the lesson at `make lessons`.
 """
 
 from __future__ import annotations
@@ -38,7 +43,9 @@ import uuid
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from pathlib import Path
 
+import jinja2
 import nbformat
+import yaml
 from jupyter_client.manager import AsyncKernelManager
 from jupyter_core.paths import jupyter_runtime_dir
 from jupyter_core.utils import run_sync
@@ -48,6 +55,7 @@ from traitlets import default
 from workbook.workspace import REPO_ROOT
 
 LESSONS_DIR = REPO_ROOT / "lessons"
+PARAMS_FILE = REPO_ROOT / "params.yaml"
 KERNEL = "mlops-course"
 # What this checkout's absolute path is stored as in outputs. It stays a path, so the
 # nbval substitutions (tests/nbval_sanitize.cfg) treat it like the real one.
@@ -151,6 +159,25 @@ def template_of(cell) -> str | None:
     return cell.get("metadata", {}).get("workbook", {}).get("template")
 
 
+def params_template_of(cell) -> str | None:
+    """The Jinja2 template a code cell's source is rendered from (with params.yaml), if any."""
+    if cell.get("cell_type") != "code":
+        return None
+    return cell.get("metadata", {}).get("workbook", {}).get("params_template")
+
+
+def render_params_template(template: str, params_file: Path = PARAMS_FILE) -> str:
+    """A code cell's source from its template: `{{ params.train.cv }}` is params.yaml's value,
+    `{{ params.train | to_yaml }}` a section as YAML. A missing key fails, naming it."""
+    environment = jinja2.Environment(undefined=jinja2.StrictUndefined, keep_trailing_newline=True)
+    environment.filters["to_yaml"] = lambda value: yaml.safe_dump(value, sort_keys=False, default_flow_style=None)
+    params = yaml.safe_load(params_file.read_text(encoding="utf-8"))
+    try:
+        return environment.from_string(template).render(params=params)
+    except jinja2.UndefinedError as error:
+        raise TemplateError(f"{params_file.name}: {error}") from error
+
+
 class TemplateError(RuntimeError):
     """An expression of a text template could not be evaluated."""
 
@@ -160,6 +187,8 @@ class LessonExecutor(ExecutePreprocessor):
     is still there, renders the templated markdown cells."""
 
     def preprocess_cell(self, cell, resources, index):
+        if (params_template := params_template_of(cell)) is not None:
+            cell.source = render_params_template(params_template)
         if template_of(cell) is None:
             cell, resources = super().preprocess_cell(cell, resources, index)
         if index == len(self.nb.cells) - 1:

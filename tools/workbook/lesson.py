@@ -1,0 +1,135 @@
+"""What a lesson's collapsed cells use: its workspace, and what its checks read.
+
+A learner sees commands as typed in a terminal (`%%bash` cells, `!` lines) and what the
+terminal prints. The proof that a demo did what the text says sits in cells stored
+collapsed (`metadata.jupyter.source_hidden`) and tagged `check`, which read what the cell
+above printed (`shown()`) and the project's state, and raise if the claim is false.
+
+Each lesson opens with one collapsed set-up cell, tagged `setup`:
+
+    from workbook.lesson import start
+    ws = start("03-pipelines")
+
+`start` makes the lesson's scratch workspace (`workbook.workspace`: git and DVC isolated,
+never the learner's checkout), moves the kernel into it and arranges two things the
+commands need to be proven:
+
+- every `%%bash` cell stops at its first failing command, and a failure fails the cell
+  (and so the lesson run), as `set -e -o pipefail` in a script would; bash reads these
+  settings from the file `BASH_ENV` names. Its stderr joins its stdout, so the cell's
+  output is one stream in the order a terminal shows it. A demo of a command that fails
+  shows that with `|| echo "exit code: $?"`, as a learner could type it;
+- a `!` line whose command fails fails its cell too (IPython itself only notes the exit
+  code in `_exit_code`);
+- what each cell prints is recorded, so the next (collapsed) cell can check it:
+  `shown()`. Jupyter keeps outputs in the front end only, so the kernel must record them.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+from workbook.workspace import Workspace, new_workspace
+
+BASH_SETTINGS = "set -e -o pipefail\nexec 2>&1\n"
+
+
+class _Recorder:
+    """Keeps what the kernel printed, per cell: the cell running now and the one before."""
+
+    def __init__(self) -> None:
+        self.current: list[str] = []
+        self.previous = ""
+
+    def pre_run_cell(self, _info: Any = None) -> None:
+        self.previous, self.current = "".join(self.current), []
+        # The kernel may give a cell new streams; wrap whatever is there now, once.
+        for name in ("stdout", "stderr"):
+            stream = getattr(sys, name)
+            if not isinstance(stream, _Tee):
+                setattr(sys, name, _Tee(stream, self))
+
+
+class _Tee:
+    """A stream that writes through to `stream` and keeps a copy for `recorder`."""
+
+    def __init__(self, stream: Any, recorder: _Recorder) -> None:
+        self._stream, self._recorder = stream, recorder
+
+    def write(self, text: str) -> int:
+        self._recorder.current.append(text)
+        return self._stream.write(text)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._stream, name)
+
+
+_recorder = _Recorder()
+
+
+def start(name: str) -> Workspace:
+    """Create the lesson's workspace afresh, move into it, and arrange the commands' proofs."""
+    ws = new_workspace(name)
+    settings = ws.root.parent / f".{name}-home" / "bash-settings"
+    settings.write_text(BASH_SETTINGS, encoding="utf-8")
+    os.environ["BASH_ENV"] = str(settings)
+    os.chdir(ws.root)
+    from IPython import get_ipython
+
+    shell = get_ipython()
+    if shell is not None:
+        events = shell.events
+        if _recorder.pre_run_cell not in events.callbacks["pre_run_cell"]:
+            events.register("pre_run_cell", _recorder.pre_run_cell)
+        if not getattr(shell.system, "raises", False):
+            shell.system = _raising(shell, shell.system)
+        _recorder.pre_run_cell()
+    return ws
+
+
+def _raising(shell: Any, system: Any) -> Any:
+    """IPython's `system` (what a `!` line calls), raising when the command fails."""
+
+    def run_line(command: str) -> None:
+        system(command)
+        code = shell.user_ns.get("_exit_code", 0)
+        if code:
+            raise subprocess.CalledProcessError(code, command)
+
+    run_line.raises = True
+    return run_line
+
+
+def shown() -> str:
+    """What the cell before this one printed (stdout and stderr, as one text, with `\\n` lines)."""
+    return _recorder.previous.replace("\r\n", "\n")
+
+
+def run(command: str, cwd: str | Path | None = None) -> str:
+    """Run a bash command for a check; its output (stderr joined), or an error naming it."""
+    done = subprocess.run(
+        ["bash", "-c", command], cwd=cwd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
+    )
+    if done.returncode != 0:
+        raise RuntimeError(f"`{command}` failed (exit {done.returncode}):\n{done.stdout}")
+    return done.stdout
+
+
+def dvc_json(*args: str, cwd: str | Path | None = None) -> Any:
+    """`dvc <args> --json`, parsed: what a check compares."""
+    return json.loads(run(" ".join(["dvc", *args, "--json"]), cwd=cwd))
+
+
+def ran(log: str) -> list[str]:
+    """The stages a `dvc repro` or `dvc exp run` log says it ran, in order."""
+    return [line.split("'")[1] for line in log.splitlines() if line.startswith("Running stage '")]
+
+
+def git_clean(cwd: str | Path | None = None) -> bool:
+    """Whether git sees nothing to commit (nothing changed, nothing untracked)."""
+    return run("git status --porcelain", cwd=cwd) == ""

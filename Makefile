@@ -87,8 +87,8 @@ steps: setup  ## build the step branches and the steps folder STEPS_DIR to follo
 regen: setup  ## after a change: reproduce, rerun every lesson, rebuild the step branches, check for stale figures, say what changed (course/regen.py)
 	python course/regen.py regen $(if $(ALLOW_DIRTY),--allow-dirty,)
 
-regen-check: setup  ## prove the maintainer's loop: two routine changes, each in a scratch clone, make regen then make test
-	python course/regen.py check
+regen-check: setup  ## prove the maintainer's loop: routine changes (ONLY=default-cv for one), each in a scratch clone, make regen then make test
+	python course/regen.py check $(if $(ONLY),--only $(ONLY),)
 
 clean-workspace:  ## remove the lessons' scratch workspaces
 	rm -rf workspace

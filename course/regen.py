@@ -16,13 +16,15 @@ It refuses to start with uncommitted changes (ALLOW_DIRTY=1 goes on anyway): tes
 step branches and the fresh-clone test work from clones of HEAD, so work that is not
 committed is not what they test.
 
-`python course/regen.py check` (`make regen-check`) proves the loop on the two routine
-changes of a course's life, each in a scratch clone of HEAD with an environment of its own:
-a third engineered feature (the score moves) and a new default `C` (the score stays, the
-text must follow). For each: make the change as a maintainer would and commit it, run
+`python course/regen.py check` (`make regen-check`) proves the loop on routine changes of a
+course's life, each in a scratch clone of HEAD with an environment of its own: a third
+engineered feature (the score moves), a new default `C` (the score stays, the text must
+follow), and new defaults of `train.cv` and `base.random_state`, which lessons 1, 3 and 6
+show as literals rendered from params.yaml (`--only default-cv` runs one).
+For each: make the change as a maintainer would and commit it, run
 `make regen`, check that the change shows where it must (a new score in
 reports/metrics.json and in lesson 1's text; the new `C` in lesson 1's text and in step 7's
-README), commit, and run `make test`. Exit 0 only if both pass.
+README), commit, and run `make test`. Exit 0 only if every change passes.
 """
 
 from __future__ import annotations
@@ -167,9 +169,40 @@ def shows_new_c(clone: Path, before: dict) -> list[str]:
     return problems
 
 
+def set_default(dotted: str, value: object):
+    """A change that sets one default of params.yaml by key."""
+
+    def change(clone: Path) -> None:
+        run(str(clone / ".venv/bin/python"), "-m", "workbook.params", "params.yaml", f"{dotted}={value}", cwd=clone)
+
+    return change
+
+
+def shown_by_lessons(dotted: str, value: object):
+    """The lessons' cells rendered from params.yaml (lesson 3's prototype, lesson 6's Hydra
+    config) show the new default."""
+    key = re.escape(dotted.rsplit(".", 1)[-1])
+    pattern = re.compile(rf"""\b{key}["']?\s*[:=]\s*{re.escape(str(value))}(?![\w.])""")
+
+    def shows(clone: Path, before: dict) -> list[str]:
+        rendered = [
+            "".join(cell["source"])
+            for lesson in sorted((clone / "lessons").glob("[0-9][0-9]-*.ipynb"))
+            for cell in json.loads(lesson.read_text())["cells"]
+            if cell.get("metadata", {}).get("workbook", {}).get("params_template")
+        ]
+        if not any(pattern.search(source) for source in rendered):
+            return [f"no lesson cell rendered from params.yaml shows {dotted} = {value}"]
+        return []
+
+    return shows
+
+
 CHANGES = {
     "new-feature": ("add a third engineered feature (sepal width / petal width)", add_feature, shows_new_score),
     "default-c": ("set a new default C of logistic regression", set_default_c, shows_new_c),
+    "default-cv": ("set train.cv: 5", set_default("train.cv", 5), shown_by_lessons("train.cv", 5)),
+    "seed": ("set base.random_state: 7", set_default("base.random_state", 7), shown_by_lessons("random_state", 7)),
 }
 
 

@@ -1,6 +1,11 @@
 # The workbook's commands. Each one sets up the environment first (once: a second
 # run reuses it) and works from the repository root.
-PYTHON ?= python3.11
+# The Pythons the course supports. Set-up takes the newest one found on PATH that runs
+# (a pyenv shim of a version that is not selected does not), or the one named:
+# make setup PYTHON=/path/to/python3.12. Any other is refused before anything is installed.
+SUPPORTED_PYTHONS := 3.11, 3.12 or 3.13
+IS_SUPPORTED := import sys; sys.exit(not (3, 11) <= sys.version_info[:2] <= (3, 13))
+PYTHON ?= $(firstword $(foreach p,python3.13 python3.12 python3.11 python3,$(if $(shell $(p) -c "$(IS_SUPPORTED)" 2>/dev/null && echo ok),$(p))))
 VENV := .venv
 BIN := $(VENV)/bin
 KERNEL := mlops-course
@@ -10,7 +15,8 @@ UV_VERSION := 0.13.9
 # dated by their timestamps, so switching git branches back and forth (which touches
 # files) reinstalls nothing; changing a pin does.
 SETUP_INPUTS := requirements.txt pyproject.toml tools/pyproject.toml $(ENGINE)/pyproject.toml $(ENGINE)/papermill_reproducible.py
-STAMP := $(VENV)/.installed-$(shell cat $(SETUP_INPUTS) Makefile 2>/dev/null | sha256sum | cut -c1-16)
+# cksum is POSIX (older macOS has no sha256sum).
+STAMP := $(VENV)/.installed-$(shell cat $(SETUP_INPUTS) Makefile 2>/dev/null | cksum | cut -d' ' -f1)
 UV := $(BIN)/uv pip install --python $(BIN)/python
 # Where PYTHONDONTWRITEBYTECODE is set (many containers, this course's CI), Python writes no
 # .pyc files and compiles every module from source on every import: importing scikit-learn,
@@ -27,6 +33,8 @@ setup: $(STAMP)  ## create .venv with the pinned packages, the package and the J
 # uv installs the same pins as pip would, several times faster; pip (which every Python
 # has) installs uv itself, so nothing else needs to be there first.
 $(STAMP):
+	@test -x $(BIN)/python || { test -n "$(PYTHON)" && $(PYTHON) -c "$(IS_SUPPORTED)" 2>/dev/null; } || { \
+	  echo "error: the course runs on Python $(SUPPORTED_PYTHONS); $(if $(PYTHON),'$(PYTHON)' is $$($(PYTHON) --version 2>/dev/null || echo not a Python that runs),none was found on PATH): install one, or name it: make setup PYTHON=/path/to/python3.12" >&2; exit 1; }
 	@echo "==> [setup 1/4] virtual environment in $(VENV) ($(PYTHON)) with uv $(UV_VERSION)"
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	@$(BIN)/uv --version 2>/dev/null | grep -q "^uv $(UV_VERSION)" || $(BIN)/python -m pip install --quiet --disable-pip-version-check uv==$(UV_VERSION)
@@ -61,7 +69,7 @@ bench: setup  ## time the papermill pipeline against the same stages as plain Py
 	python benchmarks/pipeline_overhead.py
 
 freeze: setup  ## rewrite requirements.txt from the environment, keeping its header
-	{ sed -n '/^#/p;/^$$/q' requirements.txt; $(BIN)/python -m pip freeze --exclude-editable | grep -iv '^\(iris-pipeline\|papermill-reproducible\|uv\)=='; } > requirements.txt.new
+	{ sed -n '/^#/p;/^$$/q' requirements.txt; $(BIN)/python -m pip freeze --exclude-editable | grep -Eiv '^(iris-pipeline|papermill-reproducible|uv)=='; } > requirements.txt.new
 	mv requirements.txt.new requirements.txt
 
 lessons: setup  ## rerun every lesson (or LESSONS="lessons/03-*.ipynb") and store its outputs

@@ -11,6 +11,7 @@ import tomllib
 from importlib.metadata import version
 from pathlib import Path
 
+import pytest
 import yaml
 
 from conftest import REPO_ROOT
@@ -56,7 +57,7 @@ def test_environment_yml_describes_the_same_environment():
     env = yaml.safe_load((REPO_ROOT / "environment.yml").read_text())
     deps = env["dependencies"]
     pythons = [d for d in deps if isinstance(d, str) and d.startswith("python")]
-    assert pythons == ["python=3.11"]
+    assert pythons == ["python>=3.11,<3.14"]
     pip_sections = [d["pip"] for d in deps if isinstance(d, dict) and "pip" in d]
     assert pip_sections == [["-r requirements.txt"]], "conda must install exactly requirements.txt"
     # No conda package may shadow a pinned pip package with another version.
@@ -68,7 +69,12 @@ def test_environment_yml_describes_the_same_environment():
 
 def test_pyprojects_match_python_and_the_engine_is_registered_apart_from_the_pipeline():
     pipeline = tomllib.loads((REPO_ROOT / "pyproject.toml").read_text())["project"]
-    assert pipeline["requires-python"] == ">=3.11,<3.12"
+    for pyproject in ("pyproject.toml", "tools/pyproject.toml", "tools/papermill-reproducible/pyproject.toml"):
+        declared = tomllib.loads((REPO_ROOT / pyproject).read_text())["project"]["requires-python"]
+        assert declared == ">=3.11,<3.14", f"{pyproject}: requires-python {declared}"
+    makefile = (REPO_ROOT / "Makefile").read_text()
+    assert "(3, 11) <= sys.version_info[:2] <= (3, 13)" in makefile
+    assert "SUPPORTED_PYTHONS := 3.11, 3.12 or 3.13" in makefile
     assert "entry-points" not in pipeline  # the learner's package is the pipeline alone
     engine = tomllib.loads((REPO_ROOT / "tools/papermill-reproducible/pyproject.toml").read_text())["project"]
     assert engine["entry-points"]["papermill.engine"] == {"reproducible": "papermill_reproducible:ReproducibleEngine"}
@@ -101,7 +107,7 @@ def _setup_is_current(folder: Path, makefile: str) -> bool:
         shutil.copy(REPO_ROOT / name, folder / name)
     (folder / "Makefile").write_text(makefile)
     dry = subprocess.run(["make", "-n", "setup"], cwd=folder, capture_output=True, text=True, check=True).stdout
-    stamps = set(re.findall(r"\.venv/\.installed-[0-9a-f]{16}", dry))
+    stamps = set(re.findall(r"\.venv/\.installed-[0-9]+", dry))
     assert len(stamps) == 1, dry
     (folder / ".venv").mkdir(exist_ok=True)
     (folder / stamps.pop()).touch()
@@ -119,3 +125,32 @@ def test_a_branch_round_trip_reinstalls_nothing(tmp_path: Path):
     assert makefile.count("\n$(STAMP):\n") == 1
     by_time = makefile.replace("\n$(STAMP):\n", "\n$(STAMP): $(SETUP_INPUTS)\n")
     assert not _setup_is_current(tmp_path / "by-time", by_time)
+
+
+def test_setup_refuses_an_unsupported_python_in_one_line_before_installing_anything(tmp_path):
+    """With only Python 3.10 on PATH (or one named with PYTHON=), `make setup` names the
+    Pythons that work and how to choose one, and creates nothing."""
+    pyenv = Path(os.environ.get("PYENV_ROOT", Path.home() / ".pyenv"))  # a shim is no Python: the binary
+    python310 = next((str(p) for p in sorted(pyenv.glob("versions/3.10*/bin/python3.10"))), None)
+    if python310 is None:
+        pytest.skip("no Python 3.10 on this machine")
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    for tool in ("make", "sh", "cat", "cksum", "cut", "test"):
+        if found := shutil.which(tool):
+            (bin_dir / tool).symlink_to(found)
+    for name in ("python3", "python3.10"):
+        (bin_dir / name).symlink_to(python310)
+    project = tmp_path / "project"
+    project.mkdir()
+    shutil.copy(REPO_ROOT / "Makefile", project / "Makefile")
+    for args in ([], [f"PYTHON={python310}"]):
+        done = subprocess.run(
+            ["make", "setup", *args], cwd=project, env={"PATH": str(bin_dir), "HOME": str(tmp_path)},
+            capture_output=True, text=True,
+        )
+        assert done.returncode != 0
+        first = done.stderr.splitlines()[0]
+        assert first.startswith("error: the course runs on Python 3.11, 3.12 or 3.13;"), done.stderr
+        assert "make setup PYTHON=" in first
+        assert sorted(p.name for p in project.iterdir()) == ["Makefile"], "something was installed"

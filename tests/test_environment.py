@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import shutil
@@ -154,3 +155,34 @@ def test_setup_refuses_an_unsupported_python_in_one_line_before_installing_anyth
         assert first.startswith("error: the course runs on Python 3.11, 3.12 or 3.13;"), done.stderr
         assert "make setup PYTHON=" in first
         assert sorted(p.name for p in project.iterdir()) == ["Makefile"], "something was installed"
+
+
+def test_a_clone_with_autocrlf_sees_every_stage_as_committed(tmp_path):
+    """Git for Windows' default (core.autocrlf=true) must not change the bytes DVC hashes:
+    .gitattributes keeps LF, so no stage's dependencies or params look changed."""
+    clone = tmp_path / "clone"
+    subprocess.run(["git", "clone", "-q", "-c", "core.autocrlf=true", str(REPO_ROOT), str(clone)], check=True)
+    for name in ("params.yaml", "dvc.yaml", "stages/train.ipynb", "src/iris_pipeline/config.py", "tools/lab.sh"):
+        assert b"\r\n" not in (clone / name).read_bytes(), f"{name} has CRLF line endings in the clone"
+    done = subprocess.run(["dvc", "status", "--json"], cwd=clone, capture_output=True, text=True, check=True)
+    # A fresh clone has no outputs yet (not in git): those are "deleted" or "not in cache".
+    changed = [
+        f"{stage}: {kind} {path} {state}"
+        for stage, entries in json.loads(done.stdout).items()
+        for entry in entries
+        if isinstance(entry, dict)
+        for kind, paths in entry.items()
+        for path, state in paths.items()
+        if state not in ("deleted", "not in cache")
+    ]
+    assert not changed, f"stages out of date in a clone made with core.autocrlf=true: {changed}"
+
+
+def test_a_venv_link_is_ignored_like_a_venv_folder(tmp_path):
+    """The steps folder (and tools such as uv or pyenv) may make .venv a link."""
+    done = subprocess.run(["git", "check-ignore", "--no-index", "-q", ".venv"], cwd=REPO_ROOT)
+    assert done.returncode == 0
+    rule = subprocess.run(
+        ["git", "check-ignore", "--no-index", "-v", ".venv"], cwd=REPO_ROOT, capture_output=True, text=True
+    ).stdout
+    assert not rule.split("\t")[0].endswith("/"), f"the rule covers folders only: {rule}"

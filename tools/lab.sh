@@ -17,8 +17,8 @@ if [[ ! -x $jupyter ]]; then
     echo "error: $PWD/$jupyter not found: run \`make setup\` first (it creates .venv with JupyterLab)" >&2
     exit 1
 fi
-root_args=()
+# No array for the optional flag: macOS's bash 3.2 refuses an empty one under `set -u`.
 if [[ $(id -u) -eq 0 ]]; then
-    root_args=(--allow-root)
+    set -- --allow-root "$@"
 fi
-exec "$jupyter" lab --notebook-dir=. --MappingKernelManager.default_kernel_name=mlops-course "${root_args[@]}" "$@"
+exec "$jupyter" lab --notebook-dir=. --MappingKernelManager.default_kernel_name=mlops-course "$@"

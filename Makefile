@@ -26,7 +26,7 @@ UV := $(BIN)/uv pip install --python $(BIN)/python
 COMPILE := $(BIN)/python -m compileall -q -j 0 -x '/tests?/|/testing/'
 export PATH := $(CURDIR)/$(BIN):$(PATH)
 
-.PHONY: setup repro test test-lessons lint lessons lab steps regen regen-check bench freeze clean-workspace
+.PHONY: setup jupyter-setup repro test test-lessons lint lessons lab steps regen regen-check bench freeze clean-workspace
 
 setup: $(STAMP)  ## create .venv with the pinned packages, the package and the Jupyter kernel
 
@@ -46,11 +46,18 @@ $(STAMP):
 	  echo "==> [setup 3/4] compiling the packages' bytecode once (PYTHONDONTWRITEBYTECODE is set)"; \
 	  $(COMPILE) "$$($(BIN)/python -c 'import sysconfig; print(sysconfig.get_path("purelib"))')" >/dev/null; fi
 	@echo "==> [setup 4/4] Jupyter kernel '$(KERNEL)' inside $(VENV)"
-	$(BIN)/python -m ipykernel install --sys-prefix --name $(KERNEL) --display-name "Python 3 ($(KERNEL))"
-	$(BIN)/python -m workbook.jupyter_save install
-	$(BIN)/python -m workbook.offline_plots
+	@$(MAKE) --no-print-directory jupyter-setup ENV_PYTHON=$(BIN)/python
 	@rm -f $(VENV)/.installed*
 	@touch $(STAMP)
+
+# What Jupyter needs in an environment that has the packages: the kernel the lessons name,
+# the save hook (lessons and stages stay as committed), the offline page of `dvc plots show`.
+# make setup runs it for .venv; binder/postBuild for Binder's own environment.
+ENV_PYTHON ?= $(BIN)/python
+jupyter-setup:
+	$(ENV_PYTHON) -m ipykernel install --sys-prefix --name $(KERNEL) --display-name "Python 3 ($(KERNEL))"
+	$(ENV_PYTHON) -m workbook.jupyter_save install
+	$(ENV_PYTHON) -m workbook.offline_plots
 
 repro: setup  ## run the pipeline (the project's main job)
 	dvc repro

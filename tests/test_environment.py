@@ -186,3 +186,24 @@ def test_a_venv_link_is_ignored_like_a_venv_folder(tmp_path):
         ["git", "check-ignore", "--no-index", "-v", ".venv"], cwd=REPO_ROOT, capture_output=True, text=True
     ).stdout
     assert not rule.split("\t")[0].endswith("/"), f"the rule covers folders only: {rule}"
+
+
+def test_the_devcontainer_and_binder_set_up_what_make_setup_does():
+    """Codespaces and Binder open the lessons with the course's kernel: both run the
+    Makefile's own set-up (tested here without Docker; repo2docker's dry run is in the note)."""
+    text = (REPO_ROOT / ".devcontainer" / "devcontainer.json").read_text()
+    container = json.loads("\n".join(line for line in text.splitlines() if not line.lstrip().startswith("//")))
+    version = re.search(r"python:\d+-(3\.\d+)-", container["image"]).group(1)
+    assert version in ("3.11", "3.12", "3.13"), container["image"]
+    assert container["postCreateCommand"] == "make setup"
+    assert 8888 in container["forwardPorts"]
+    assert {"ms-python.python", "ms-toolsai.jupyter", "Iterative.dvc"} <= set(
+        container["customizations"]["vscode"]["extensions"]
+    )
+    binder = REPO_ROOT / "binder"
+    assert re.fullmatch(r"python-3\.1[123]\n", (binder / "runtime.txt").read_text())
+    assert "-r ../requirements.txt" in (binder / "requirements.txt").read_text().splitlines()
+    post_build = (binder / "postBuild").read_text()
+    assert os.access(binder / "postBuild", os.X_OK)
+    assert "make jupyter-setup ENV_PYTHON=python" in post_build
+    assert "$(MAKE) --no-print-directory jupyter-setup ENV_PYTHON=$(BIN)/python" in (REPO_ROOT / "Makefile").read_text()

@@ -207,3 +207,13 @@ def test_the_devcontainer_and_binder_set_up_what_make_setup_does():
     assert os.access(binder / "postBuild", os.X_OK)
     assert "make jupyter-setup ENV_PYTHON=python" in post_build
     assert "$(MAKE) --no-print-directory jupyter-setup ENV_PYTHON=$(BIN)/python" in (REPO_ROOT / "Makefile").read_text()
+
+
+def test_what_the_step_branches_leave_behind_is_ignored_on_main():
+    """A learner who runs step 1's README command in this checkout, then `git switch main`,
+    keeps reports/runs/iris_prototype.ipynb (untracked on main): main ignores it."""
+    readme = (REPO_ROOT / "course" / "step-1" / "README.md").read_text()
+    assert "iris_prototype.ipynb --output-dir reports/runs" in readme
+    left = "reports/runs/iris_prototype.ipynb"
+    done = subprocess.run(["git", "check-ignore", "--no-index", "-q", left], cwd=REPO_ROOT)
+    assert done.returncode == 0

@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 import json
+import os
+import subprocess
+import sys
 
+import numpy as np
 import pandas as pd
 import pytest
 
-from conftest import COMMITTED_F1, pipeline_f1
+from conftest import COMMITTED_F1, REPO_ROOT, pipeline_f1
 from iris_pipeline.dataset import (
     FEATURE_COLUMNS,
     RAW_SCHEMA,
@@ -28,7 +32,7 @@ from iris_pipeline.io import (
     write_json,
 )
 from iris_pipeline.plots import plot_confusion_matrix
-from iris_pipeline.train import make_estimator, train
+from iris_pipeline.train import PORTABLE_DECIMALS, make_estimator, portable, train
 
 GRID = {"C": [0.001], "max_iter": [100], "solver": ["lbfgs"]}
 
@@ -212,3 +216,45 @@ def test_project_root_is_the_nearest_folder_with_dvc_yaml_or_params_yaml(tmp_pat
 def test_project_root_outside_a_project_is_a_clear_error(tmp_path):
     with pytest.raises(FileNotFoundError, match=r"no dvc\.yaml or params\.yaml in this folder or any folder above it"):
         project_root(tmp_path)
+
+
+SAVE_DEFAULT_MODEL = """
+import hashlib, sys, yaml
+from iris_pipeline.dataset import features_and_target, load_iris_frame, split_train_test
+from iris_pipeline.features import featurize
+from iris_pipeline.io import save_model
+from iris_pipeline.train import train
+params = yaml.safe_load(open(sys.argv[1]))
+grid = params["train"]["estimators"][params["train"]["estimator_name"]]["param_grid"]
+seed = params["base"]["random_state"]
+train_set, _ = split_train_test(featurize(load_iris_frame()), params["data_split"]["test_size"], seed)
+model = train(*features_and_target(train_set), params["train"]["estimator_name"], grid, params["train"]["cv"], seed)
+print(hashlib.md5(save_model(model, sys.argv[2]).read_bytes()).hexdigest())
+"""
+
+
+def test_the_default_model_has_the_same_bytes_whatever_blas_kernel_the_cpu_gets(tmp_path):
+    """numpy's OpenBLAS picks its kernels by CPU, and their results differ in the last bits:
+    the fitted parameters are rounded (iris_pipeline.train.portable), so the saved model, and
+    so dvc.lock, is the same on every machine. OPENBLAS_CORETYPE forces a kernel."""
+    from threadpoolctl import threadpool_info
+
+    if not any(pool["internal_api"] == "openblas" for pool in threadpool_info()):
+        pytest.skip("numpy does not use OpenBLAS here")
+    digests = set()
+    for kernel in ("Haswell", "SkylakeX", "Prescott"):
+        env = {**os.environ, "OPENBLAS_CORETYPE": kernel}
+        command = [sys.executable, "-c", SAVE_DEFAULT_MODEL, str(REPO_ROOT / "params.yaml"), str(tmp_path / "m.joblib")]
+        done = subprocess.run(command, env=env, capture_output=True, text=True, check=True)
+        digests.add(done.stdout.strip())
+    assert len(digests) == 1, f"the model's bytes depend on the BLAS kernel: {digests}"
+
+
+def test_portable_rounds_fitted_floats_only():
+    estimator = make_estimator("logreg", random_state=0)
+    estimator.coef_ = np.array([[0.123456789012345]])
+    estimator.classes_ = np.array([0, 1])
+    estimator.C = 0.123456789012345  # a parameter, not a fitted value
+    portable(estimator)
+    assert estimator.coef_[0, 0] == round(0.123456789012345, PORTABLE_DECIMALS)
+    assert estimator.classes_.dtype.kind == "i" and estimator.C == 0.123456789012345

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import numpy as np
 import pandas as pd
 from sklearn.base import BaseEstimator
 from sklearn.linear_model import LogisticRegression
@@ -50,4 +51,20 @@ def train(
         n_jobs=1,
     )
     search.fit(features, target)
-    return search.best_estimator_
+    return portable(search.best_estimator_)
+
+
+# The BLAS library numpy calls picks its kernels by CPU, and kernels differ in the last bits
+# of a solver's result (about 1e-16 for the default grid): the saved model's bytes, and so
+# dvc.lock, would change from one machine to the next. Ten decimals are far below what
+# changes a prediction. (A solver stopped by max_iter before it converged can differ by
+# more than that between CPUs: its model is then the same only on the same kind of machine.)
+PORTABLE_DECIMALS = 10
+
+
+def portable(estimator: BaseEstimator) -> BaseEstimator:
+    """`estimator` with its fitted float parameters rounded to PORTABLE_DECIMALS decimals."""
+    for name, value in vars(estimator).items():
+        if name.endswith("_") and isinstance(value, np.ndarray) and value.dtype.kind == "f":
+            setattr(estimator, name, np.round(value, PORTABLE_DECIMALS))
+    return estimator

@@ -179,20 +179,24 @@ def set_default(dotted: str, value: object):
 
 
 def shown_by_lessons(dotted: str, value: object):
-    """The lessons' cells rendered from params.yaml (lesson 3's prototype, lesson 6's Hydra
-    config) show the new default."""
+    """The lessons show the new default: lesson 3's prototype (rendered from params.yaml),
+    lesson 6's Hydra config (derived from it by the lesson's own commands)."""
     key = re.escape(dotted.rsplit(".", 1)[-1])
     pattern = re.compile(rf"""\b{key}["']?\s*[:=]\s*{re.escape(str(value))}(?![\w.])""")
 
     def shows(clone: Path, before: dict) -> list[str]:
-        rendered = [
-            "".join(cell["source"])
+        shown = [  # what a lesson shows: a cell rendered from params.yaml, or an output
+            text
             for lesson in sorted((clone / "lessons").glob("[0-9][0-9]-*.ipynb"))
             for cell in json.loads(lesson.read_text())["cells"]
-            if cell.get("metadata", {}).get("workbook", {}).get("params_template")
+            if cell["cell_type"] == "code"
+            for text in (
+                "".join(cell["source"]) if cell.get("metadata", {}).get("workbook", {}).get("params_template") else "",
+                *("".join(output.get("text", "")) for output in cell.get("outputs", [])),
+            )
         ]
-        if not any(pattern.search(source) for source in rendered):
-            return [f"no lesson cell rendered from params.yaml shows {dotted} = {value}"]
+        if not any(pattern.search(text) for text in shown):
+            return [f"no lesson shows {dotted} = {value} (in a cell rendered from params.yaml or an output)"]
         return []
 
     return shows

@@ -45,24 +45,29 @@ class _Recorder:
     def __init__(self) -> None:
         self.current: list[str] = []
         self.previous = ""
+        self.outermost: dict[str, _Tee] = {}
 
     def pre_run_cell(self, _info: Any = None) -> None:
         self.previous, self.current = "".join(self.current), []
-        # The kernel may give a cell new streams; wrap whatever is there now, once.
+        # Wrap whatever stream is there now, unless it is our own. Another library may have
+        # wrapped ours (`import dvc` runs colorama.init()): the new wrapper records, the one
+        # inside it only passes text on, so nothing is recorded twice.
         for name in ("stdout", "stderr"):
             stream = getattr(sys, name)
-            if not isinstance(stream, _Tee):
-                setattr(sys, name, _Tee(stream, self))
+            if stream is not self.outermost.get(name):
+                self.outermost[name] = _Tee(stream, self, name)
+                setattr(sys, name, self.outermost[name])
 
 
 class _Tee:
-    """A stream that writes through to `stream` and keeps a copy for `recorder`."""
+    """A stream that writes through to `stream`, keeping a copy while it is the outermost."""
 
-    def __init__(self, stream: Any, recorder: _Recorder) -> None:
-        self._stream, self._recorder = stream, recorder
+    def __init__(self, stream: Any, recorder: _Recorder, name: str) -> None:
+        self._stream, self._recorder, self._name = stream, recorder, name
 
     def write(self, text: str) -> int:
-        self._recorder.current.append(text)
+        if self._recorder.outermost.get(self._name) is self:
+            self._recorder.current.append(text)
         return self._stream.write(text)
 
     def __getattr__(self, name: str) -> Any:

@@ -191,8 +191,7 @@ def test_a_venv_link_is_ignored_like_a_venv_folder(tmp_path):
 def test_the_devcontainer_and_binder_set_up_what_make_setup_does():
     """Codespaces and Binder open the lessons with the course's kernel: both run the
     Makefile's own set-up (tested here without Docker; repo2docker's dry run is in the note)."""
-    text = (REPO_ROOT / ".devcontainer" / "devcontainer.json").read_text()
-    container = json.loads("\n".join(line for line in text.splitlines() if not line.lstrip().startswith("//")))
+    container = json.loads((REPO_ROOT / ".devcontainer" / "devcontainer.json").read_text())
     version = re.search(r"python:\d+-(3\.\d+)-", container["image"]).group(1)
     assert version in ("3.11", "3.12", "3.13"), container["image"]
     assert container["postCreateCommand"] == "make setup"

@@ -191,7 +191,6 @@ SLOWEST_FIRST = (
     "tests/test_pipeline.py",
     "lessons/04-versioning-data.ipynb",
     "tests/test_browser.py",
-    "tests/test_report.py",
     "tests/test_offline_plots.py",
     "tests/test_jupyter_save.py",
 )

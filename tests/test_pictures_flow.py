@@ -25,9 +25,9 @@ jobs:
           dvc pull
           dvc repro
       - name: Build the report
-        run: python -m workbook.pr_report --base main --out pr-report.md
+        run: dvc metrics diff main --md > pr-report.md
       - name: Post it
-        uses: some/action@v1
+        run: cml comment create pr-report.md
 """
 
 
@@ -64,18 +64,18 @@ def test_a_workflows_job_and_steps_are_read_with_what_each_step_runs(workflow_fi
     assert (workflow.name, workflow.job) == ("Report", "report")
     assert workflow.steps == (
         Step("actions/checkout@v6"),
-        Step("Run the pipeline", "dvc pull dvc repro"),
-        Step("Build the report", "python -m workbook.pr_report --base main --out pr-report.md"),
-        Step("Post it", "some/action@v1"),
+        Step("Run the pipeline", "dvc pull  (+1 more)"),
+        Step("Build the report", "dvc metrics diff main --md > pr-report.md"),
+        Step("Post it", "cml comment create pr-report.md"),
     )
-    assert workflow.report == "pr-report.md"  # the file the report step writes
+    assert workflow.report == "pr-report.md"  # the file the comment step posts
 
 
 def test_the_courses_cml_workflow_is_read():
     workflow = read_workflow(REPO_ROOT / ".github" / "workflows" / "cml.yaml")
     labels = [step.label for step in workflow.steps]
     assert labels[0].startswith("actions/checkout@")
-    assert any("make repro" in step.runs for step in workflow.steps)
+    assert any(step.runs == "dvc repro" for step in workflow.steps)
     assert any(step.runs.startswith("cml comment create") for step in workflow.steps)
     assert workflow.report == "report.md"
     assert_each_box_holds_its_text(draw_flow("07-registry-cml/registry", "data/iris.csv", workflow, versions=["v1"]))
@@ -110,7 +110,7 @@ def test_the_figure_shows_the_four_places_in_a_z_with_the_runs_labels(workflow_f
     assert arrows == {"registry->project", "project->ci", "ci->comment"}
     for label in (
         "07-registry-cml/registry", "data/iris.csv", "tags: v1, v2", "data/iris.csv.dvc", "rev_lock: 0c68439",
-        "job report", "1. actions/checkout@v6", "2. Run the pipeline", "dvc pull dvc repro", "4. Post it",
+        "job report", "1. actions/checkout@v6", "2. Run the pipeline", "dvc pull  (+1 more)", "4. Post it",
         "pr-report.md", "Metrics", "Params", "dvc import\ndvc update", "cml comment\ncreate",
     ):  # fmt: skip
         assert label in text, label

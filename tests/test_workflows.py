@@ -97,3 +97,78 @@ def test_no_expressions_in_run_scripts(path: Path) -> None:
 def test_expression_check_catches_injection() -> None:
     workflow = {"jobs": {"a": {"steps": [{"name": "x", "run": 'echo "${{ github.head_ref }}"'}]}}}
     assert [EXPRESSION.findall(s) for _, s in run_scripts(workflow)] == [["${{ github.head_ref }}"]]
+
+
+# The CML workflow (cml.yaml): on every pull request, rerun the pipeline, build report.md
+# with the shell lines lesson 7 types (its collapsed checks run this workflow's report
+# script in the lesson's project and compare the result with what the lesson built), and
+# post it with `cml comment create`.
+CML = WORKFLOWS_DIR / "cml.yaml"
+
+
+def cml_steps() -> list[dict]:
+    (job,) = load(CML)["jobs"].values()
+    return job["steps"]
+
+
+def step_that(predicate) -> tuple[int, dict]:
+    """The position and the one step of the CML job for which `predicate(step)` holds."""
+    (found,) = [(index, step) for index, step in enumerate(cml_steps()) if predicate(step)]
+    return found
+
+
+def runs(command: str):
+    return lambda step: any(line.strip().startswith(command) for line in str(step.get("run", "")).splitlines())
+
+
+def uses(action: str):
+    return lambda step: str(step.get("uses", "")).startswith(action + "@")
+
+
+def test_cml_workflow_runs_on_pull_requests_with_least_permissions() -> None:
+    workflow = load(CML)
+    assert "pull_request" in workflow[True]  # YAML 1.1 reads the key `on` as True
+    assert workflow["permissions"] == {"contents": "read", "pull-requests": "write"}
+    for job in workflow["jobs"].values():
+        assert "permissions" not in job, "a job must not widen the workflow's permissions"
+
+
+def test_cml_workflow_checks_out_the_history_and_sets_up_python_and_cml() -> None:
+    _, checkout = step_that(uses("actions/checkout"))
+    assert checkout["with"]["fetch-depth"] == 0, "the base branch must be there to diff against"
+    _, python = step_that(uses("actions/setup-python"))
+    assert python["with"]["python-version"] == "3.11" and python["with"]["cache"] == "pip"
+    _, setup = step_that(runs("make setup"))
+    assert '"$PWD/.venv/bin" >> "$GITHUB_PATH"' in setup["run"], "later steps need the environment's dvc"
+    step_that(uses("iterative/setup-cml"))
+
+
+def test_cml_workflow_pulls_with_secrets_then_reproduces_reports_and_posts_in_that_order() -> None:
+    pull_at, pull = step_that(runs("dvc pull"))
+    repro_at, _ = step_that(runs("dvc repro"))
+    report_at, report = step_that(runs('echo "## Metrics" > report.md'))
+    cml_at, _ = step_that(uses("iterative/setup-cml"))
+    post_at, post = step_that(runs("cml comment create"))
+    assert pull_at < repro_at < report_at < post_at and cml_at < post_at
+    # A project without a DVC remote skips the pull: it runs only when a repository variable says so.
+    assert pull["if"] == "vars.HAS_DVC_REMOTE == 'true'", pull.get("if")
+    credentials = ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY")
+    assert pull["env"] == {name: f"${{{{ secrets.{name} }}}}" for name in credentials}
+    assert report["env"] == {"BASE": "origin/${{ github.base_ref }}"}
+    assert post["env"] == {"REPO_TOKEN": "${{ secrets.GITHUB_TOKEN }}"}
+    assert not any("echo" in str(step.get("run", "")) and "TOKEN" in str(step.get("run", "")) for step in cml_steps())
+
+
+def test_cml_workflow_posts_the_file_its_report_step_writes() -> None:
+    _, report = step_that(runs('echo "## Metrics" > report.md'))
+    lines = [line.strip() for line in report["run"].strip().splitlines()]
+    assert lines[0].endswith("> report.md") and all(line.endswith(">> report.md") for line in lines[1:]), lines
+    assert [line for line in lines if line.startswith("dvc ")] == [
+        'dvc metrics diff "$BASE" --all --md >> report.md',
+        'dvc params diff "$BASE" --md >> report.md',
+        "dvc dag --md >> report.md",
+    ]
+    assert "echo '![](./reports/confusion_matrix.png)' >> report.md" in lines  # CML uploads a local picture
+    _, post = step_that(runs("cml comment create"))
+    assert post["run"].split() == ["cml", "comment", "create", "report.md"]
+    assert not any(old in str(step.get("run", "")) for step in cml_steps() for old in ("send-comment", "cml publish"))

@@ -63,11 +63,11 @@ class Workflow:
 
     @property
     def report(self) -> str | None:
-        """The file a step writes with `--out FILE` (the report), if one does."""
+        """The file a step posts with `cml comment create FILE` (the report), if one does."""
         for step in self.steps:
             words = shlex.split(step.runs) if step.runs else []
-            if "--out" in words[:-1]:
-                return words[words.index("--out") + 1]
+            if words[:3] == ["cml", "comment", "create"] and len(words) > 3:
+                return words[-1]
         return None
 
 
@@ -89,7 +89,9 @@ def read_workflow(path: str | Path, job: str | None = None) -> Workflow:
 
 
 def _step(step: dict) -> Step:
-    run = " ".join(line.strip() for line in str(step.get("run", "")).splitlines() if line.strip())
+    """A step as the picture shows it: a script of several lines by its first line and a count."""
+    lines = [line.strip() for line in str(step.get("run", "")).splitlines() if line.strip()]
+    run = f"{lines[0]}  (+{len(lines) - 1} more)" if len(lines) > 1 else "".join(lines)
     if "name" in step:
         return Step(str(step["name"]), run or str(step.get("uses", "")))
     return Step(str(step.get("uses") or run), "")

@@ -384,9 +384,12 @@ def test_lesson1_opens_with_project_kernel_and_runs(lab: JupyterLab, browser) ->
     kernelspec = json.loads(path.read_text(encoding="utf-8"))["metadata"].get("kernelspec", {})
     assert kernelspec.get("name") == KERNEL, f"{LESSON} metadata names kernel {kernelspec!r}"
     cells = code_cells(path)
-    assert cells, f"{LESSON} has no code cell to run"
-    expected = expected_outputs(cells[0])
-    assert ("error", None) not in expected, f"the first code cell of {LESSON} stores an error"
+    # The first code cell a learner sees: collapsed cells (a drawing, a check) show no editor.
+    first = next((i for i, c in enumerate(cells) if not c["metadata"].get("jupyter", {}).get("source_hidden")), None)
+    assert first is not None, f"{LESSON} has no visible code cell to run"
+    expected = expected_outputs(cells[first])
+    assert ("error", None) not in expected, f"the first visible code cell of {LESSON} stores an error"
+    collapsed = [i for i, c in enumerate(cells) if c["metadata"].get("jupyter", {}).get("source_hidden")]
     before = path.read_bytes()
     # This test clears the outputs in the browser: autosave off, so the file is never written.
     lab.set_settings(DOCMANAGER, {"autosave": False})
@@ -394,7 +397,11 @@ def test_lesson1_opens_with_project_kernel_and_runs(lab: JupyterLab, browser) ->
         with opened_notebook(lab, browser, LESSON, ARTIFACTS / "jupyterlab-lesson1.png") as (page, panel):
             # Clear the stored outputs (in the browser only), so that what is checked below
             # can only come from running the cell now.
-            cell = panel.locator(".jp-Notebook .jp-CodeCell").first
+            code = panel.locator(".jp-Notebook .jp-CodeCell")
+            cell = code.nth(first)
+            # Collapsed cells show JupyterLab's placeholder, not their source.
+            for index in collapsed:
+                expect(code.nth(index).locator(".jp-InputPlaceholder")).to_have_count(1)
             page.locator(".lm-MenuBar-itemLabel", has_text=re.compile(r"^Edit$")).click()
             page.locator(".lm-Menu-itemLabel", has_text="Clear Outputs of All Cells").click()
             expect(cell.locator(".jp-InputArea-prompt")).to_have_text(re.compile(r"^\[\s*\]:$"))

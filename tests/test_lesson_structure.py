@@ -9,9 +9,28 @@ from pathlib import Path
 
 import nbformat
 import pytest
+import yaml
 
 from conftest import QUOTED, REPO_ROOT
-from workbook.run_lessons import FIELD, KERNEL, TemplateError, keep_unchanged_outputs, run_lesson, template_of
+from workbook.lesson_measures import (
+    HIDDEN_TAGS,
+    code_lines,
+    hidden,
+    is_shell,
+    study_minutes,
+    visible_code,
+    visible_counts,
+)
+from workbook.run_lessons import (
+    FIELD,
+    KERNEL,
+    TemplateError,
+    keep_unchanged_outputs,
+    params_template_of,
+    render_params_template,
+    run_lesson,
+    template_of,
+)
 from workbook.run_lessons import main as run_lessons_main
 
 LESSONS = sorted((REPO_ROOT / "lessons").glob("[0-9][0-9]-*.ipynb"))
@@ -85,9 +104,20 @@ def code_cells(path: Path) -> Iterator[tuple[int, dict]]:
 
 
 # A parameter changed by matching its old text (`sed 's/C: \[0.001\]/.../'`, `.replace("C: 0.001", ...)`)
-# changes nothing once the default moves, and the demo then shows nothing. Lessons set the
-# key instead: `python -m workbook.params FILE KEY=VALUE`, `set_params`, `dvc exp run -S`.
-TEXT_EDIT = re.compile(r"\bsed\s+(-i\b|[^|]*>)|\.replace\(|\bre\.sub\(|\bperl\s+-[a-z]*p")
+# changes nothing once the default moves, and the demo then shows nothing. Lessons match the
+# key and replace whatever follows it (`sed '/logreg:/,/solver:/ s/C: .*/C: [0.1]/'`), or use
+# `dvc exp run -S`; the collapsed check after the edit asserts that the value changed.
+PYTHON_TEXT_EDIT = re.compile(r"\.replace\(|\bre\.sub\(")
+SED_PATTERN = re.compile(r"\bs([/|#])(.*?)\1")
+
+
+def edits_matching_a_value(line: str) -> list[str]:
+    """The edits on `line` that find their target by its old text rather than its key."""
+    if PYTHON_TEXT_EDIT.search(line):
+        return [line.strip()]
+    if not re.search(r"\b(sed|perl)\b", line):
+        return []
+    return [pattern for _, pattern in SED_PATTERN.findall(line) if not pattern.rstrip("$").endswith(".*")]
 
 
 @pytest.mark.parametrize("path", LESSONS, ids=lambda p: p.stem)
@@ -96,20 +126,130 @@ def test_lessons_change_parameters_by_key_not_by_matching_text(path):
         f"cell {number}: {line.strip()}"
         for number, cell in code_cells(path)
         for line in "".join(cell["source"]).splitlines()
-        if ("yaml" in line or "params" in line) and TEXT_EDIT.search(line)
+        if ("yaml" in line or "params" in line) and edits_matching_a_value(line)
     ]
     assert not found, "\n".join(found)
 
 
-def test_the_text_edit_pattern_finds_what_lessons_used_to_do():
+def test_an_edit_by_old_value_is_told_from_an_edit_by_key():
     for line in (
         "sed -i 's/C: \\[0.001\\]/C: [0.1]/' params.yaml",
         "sed 's/test_size: 0.2 /test_size: 0.3 /' params.yaml > params-test-0.3.yaml",
         'broken = Path("params.yaml").read_text().replace("test_size: 0.2", "test_size: 1.5")',
     ):
-        assert TEXT_EDIT.search(line), line
-    assert not TEXT_EDIT.search("md5=$(sed -n 's/^- md5: //p' data/raw/iris.csv.dvc)")
-    assert not TEXT_EDIT.search("python -m workbook.params params.yaml train.estimator_name=svm")
+        assert edits_matching_a_value(line), line
+    for line in (
+        "sed '/logreg:/,/solver:/ s/C: .*/C: [0.1]/' params.yaml > params.new && mv params.new params.yaml",
+        "sed 's/test_size: .*/test_size: 0.3/' params.yaml > params-test-0.3.yaml",
+        "md5=$(sed -n 's/^- md5: //p' data/raw/iris.csv.dvc)",
+    ):
+        assert not edits_matching_a_value(line) or "params" not in line, line
+
+
+# What a learner sees (workbook.lesson_measures): in the code cells not stored collapsed, only
+# what they would type in their own project; the proofs sit in collapsed cells tagged for what
+# they are, which a rendered page drops (remove-input).
+COMMAND_IN_PYTHON = re.compile(r"""["'](git|dvc|papermill|cml)\s""")
+
+
+@pytest.mark.parametrize("path", LESSONS, ids=lambda p: p.stem)
+def test_visible_cells_hold_only_what_a_learner_types(path):
+    cells = json.loads(path.read_text())["cells"]
+    counts = visible_counts(cells)
+    assert counts["asserts"] == 0, f"{path.name}: {counts['asserts']} assertion lines in visible cells"
+    assert counts["machinery"] == 0, f"{path.name}: {counts['machinery']} lines of the course's machinery"
+    wrapped = [
+        f"cell {cells.index(cell) + 1}: {line.strip()}"
+        for cell in visible_code(cells)
+        if not is_shell(cell)
+        for line in code_lines(cell)
+        if not line.lstrip().startswith("!") and COMMAND_IN_PYTHON.search(line)
+    ]
+    assert not wrapped, f"{path.name}: commands inside Python strings:\n" + "\n".join(wrapped)
+
+
+def test_nine_in_ten_dvc_commands_are_typed_as_in_a_terminal():
+    typed = wrapped = 0
+    for path in LESSONS:
+        counts = visible_counts(json.loads(path.read_text())["cells"])
+        typed, wrapped = typed + counts["dvc_typed"], wrapped + counts["dvc_wrapped"]
+    assert typed >= 9 * wrapped and typed > 0, f"{typed} DVC commands typed, {wrapped} inside Python"
+
+
+@pytest.mark.parametrize("path", LESSONS, ids=lambda p: p.stem)
+def test_collapsed_cells_are_tagged_for_what_they_are(path):
+    cells = json.loads(path.read_text())["cells"]
+    problems = []
+    code = [(number, c) for number, c in enumerate(cells, 1) if c["cell_type"] == "code"]
+    for number, cell in code:
+        kinds = [tag for tag in tags(cell) if tag in HIDDEN_TAGS]
+        if hidden(cell) != bool(kinds):
+            problems.append(f"cell {number}: collapsed without a tag {HIDDEN_TAGS}, or tagged and not collapsed")
+        elif kinds and (len(kinds) != 1 or "remove-input" not in tags(cell)):
+            problems.append(f"cell {number}: one of {HIDDEN_TAGS} and remove-input, not {tags(cell)}")
+        if "check" in kinds and cell.get("outputs"):
+            problems.append(f"cell {number}: a check prints nothing when it passes")
+    setups = [number for number, cell in code if "setup" in tags(cell)]
+    if len(setups) > 1 or (setups and setups[0] != code[0][0]):
+        problems.append(f"one set-up cell, the first code cell: {setups}")
+    assert not problems, "\n".join(problems)
+
+
+TALK_OF_TESTS = re.compile(r"\bnbval\b|\bpytest\b|\btests/|\bthe tests\b|\bour tests\b|sanitiz", re.IGNORECASE)
+
+
+@pytest.mark.parametrize("path", LESSONS, ids=lambda p: p.stem)
+def test_the_lesson_text_never_speaks_of_the_tests(path):
+    found = TALK_OF_TESTS.findall(markdown(path))
+    assert not found, f"{path.name}: {found}"
+
+
+@pytest.mark.parametrize("path", LESSONS, ids=lambda p: p.stem)
+def test_the_study_time_is_a_readers_pace_and_at_most_90_minutes(path):
+    cells = json.loads(path.read_text())["cells"]
+    stated = int(STUDY_TIME.search("".join(cells[0]["source"])).group(1))
+    measured = study_minutes(cells)
+    assert abs(stated - measured) <= 10, f"{path.name}: says {stated} minutes, measures {measured:.0f}"
+    assert stated <= 90 and measured <= 92.5, f"{path.name}: {measured:.0f} minutes: split or trim it"
+
+
+# No lesson keeps its own copy of a value of params.yaml: a code cell that shows one as a
+# literal is rendered from params.yaml (workbook.params_template) when the lessons run.
+@pytest.mark.parametrize("path", LESSONS, ids=lambda p: p.stem)
+def test_cells_rendered_from_params_yaml_are_their_rendering(path):
+    stale = [
+        f"cell {number}"
+        for number, cell in code_cells(path)
+        if (template := params_template_of(cell)) is not None
+        and render_params_template(template) != "".join(cell["source"])
+    ]
+    assert not stale, "not rendered from the current params.yaml (make lessons): " + ", ".join(stale)
+
+
+def leaf_values(tree: dict, prefix: str = "") -> Iterator[tuple[str, object]]:
+    for key, value in tree.items():
+        if isinstance(value, dict):
+            yield from leaf_values(value, f"{prefix}{key}.")
+        elif not isinstance(value, list):
+            yield f"{prefix}{key}", value
+
+
+@pytest.mark.parametrize("path", LESSONS, ids=lambda p: p.stem)
+def test_no_lesson_keeps_a_copy_of_a_default(path):
+    """A default of params.yaml written next to its key (`cv: 3`, `"test_size": 0.2`,
+    `random_state=42`) in a cell not rendered from params.yaml goes stale when the default moves."""
+    params = yaml.safe_load((REPO_ROOT / "params.yaml").read_text())
+    copies = []
+    for dotted, value in leaf_values(params):
+        key = re.escape(dotted.rsplit(".", 1)[-1])
+        literal = re.escape(str(value))
+        pattern = re.compile(rf"""\b{key}["']?\s*[:=]\s*["']?{literal}(?![\w.])""")
+        copies += [
+            f"cell {number}: {dotted} = {value}"
+            for number, cell in code_cells(path)
+            if params_template_of(cell) is None and not is_shell(cell) and pattern.search("".join(cell["source"]))
+        ]
+    assert not copies, "copies of params.yaml's defaults (render the cell from params.yaml):\n" + "\n".join(copies)
 
 
 # A figure quoted in a lesson's text (a score, a parameter value: three decimals or more)
@@ -309,10 +449,11 @@ def exercise_problems(cells: list[dict]) -> list[str]:
             )
         elif [o.get("output_type") for o in checks[0].get("outputs", [])] != ["stream"]:
             problems.append(f"{where}: the check cell must show its one line and nothing else")
-        solutions = [c for c in after if c["cell_type"] == "code"]
+        under = [c for c in after if c["cell_type"] == "code"]
+        solutions, last = under[:-1], under[-1:]
         if not solutions or not all("solution" in tags(c) for c in solutions):
             problems.append(f"{where}: the code under the Solution heading must be tagged 'solution'")
-        if not any(line.startswith("works: ") for c in solutions for line in output_text(c).splitlines()):
+        if not last or "exercise-check" not in tags(last[0]) or not output_text(last[0]).startswith("works: "):
             problems.append(f"{where}: the solution does not end with its check passing ('works: ...')")
     return problems
 
@@ -336,10 +477,11 @@ def test_an_exercise_whose_solution_shows_is_found():
             "outputs": [{"output_type": "stream", "name": "stdout", "text": "not yet: no file\n"}],
         },
         {"cell_type": "markdown", "metadata": {COLLAPSED: True}, "source": "### Solution"},
+        {"cell_type": "code", "metadata": {"tags": ["solution"]}, "source": "do()", "outputs": []},
         {
             "cell_type": "code",
-            "metadata": {"tags": ["solution"]},
-            "source": "do(); check(f, works='ok')",
+            "metadata": {"tags": ["exercise-check"]},
+            "source": "check(f, works='ok')",
             "outputs": [{"output_type": "stream", "name": "stdout", "text": "works: ok\n"}],
         },
         {"cell_type": "markdown", "metadata": {}, "source": "## Recap"},
@@ -398,22 +540,6 @@ def test_stored_outputs_fit_on_a_screen(path):
     ]
     assert not long, f"outputs over {MAX_OUTPUT_LINES} lines (shorten, or tag the cell long-output):\n" + "\n".join(
         long
-    )
-
-
-def test_quiet_drops_papermills_log_and_dvcs_autostage_hint_only():
-    from workbook.output import quiet
-
-    log = (
-        "Running stage 'train':\n> papermill stages/train.ipynb reports/runs/train.ipynb\n"
-        "Input Notebook:  stages/train.ipynb\nOutput Notebook: reports/runs/train.ipynb\n"
-        "Executing notebook with kernel: mlops-course\nUpdating lock file 'dvc.lock'\n\n"
-        "To track the changes with git, run:\n\n\tgit add dvc.lock\n\n"
-        "To enable auto staging, run:\n\n\tdvc config core.autostage true\n"
-    )
-    assert quiet(log) == (
-        "Running stage 'train':\n> papermill stages/train.ipynb reports/runs/train.ipynb\n"
-        "Updating lock file 'dvc.lock'\n\nTo track the changes with git, run:\n\n\tgit add dvc.lock\n\n"
     )
 
 

@@ -4,7 +4,6 @@ Each module draws one picture and returns a matplotlib Figure, which a lesson ce
 inline (a PNG, so it reads the same in JupyterLab and in GitHub's notebook view):
 
 - `storage`: workspace, DVC cache, DVC remote and git, with the files of a real project;
-- `dag`: a pipeline's stages and their dependencies, from `dvc dag --dot`;
 - `experiments`: an experiment grid's scores, from `dvc exp show --json`;
 - `flow`: data registry -> project -> CI runner -> pull-request comment.
 """

@@ -26,7 +26,7 @@ UV := $(BIN)/uv pip install --python $(BIN)/python
 COMPILE := $(BIN)/python -m compileall -q -j 0 -x '/tests?/|/testing/'
 export PATH := $(CURDIR)/$(BIN):$(PATH)
 
-.PHONY: setup jupyter-setup repro test test-lessons lint lessons lab steps regen regen-check bench freeze clean-workspace
+.PHONY: setup jupyter-setup repro test test-lessons lint lessons lab steps book regen regen-check bench freeze clean-workspace
 
 setup: $(STAMP)  ## create .venv with the pinned packages, the package and the Jupyter kernel
 
@@ -98,6 +98,14 @@ STEPS_DIR ?= ../$(notdir $(CURDIR))-steps
 
 steps: setup  ## build the step branches and the steps folder STEPS_DIR to follow them in (FORCE=1 to rebuild)
 	python course/build_steps.py build $(if $(FORCE),--force,) --steps-dir "$(STEPS_DIR)"
+
+# The course's pages, a static site built offline (book/build.py, Sphinx with myst-nb): the
+# lessons with their stored outputs (never rerun), the step branches' READMEs, a landing page.
+# The site is BOOK_DIR/html; the build's other folders sit beside it.
+BOOK_DIR ?= _build/book
+
+book: setup  ## build the course's pages, a static site, into BOOK_DIR/html (open _build/book/html/index.html)
+	python book/build.py --out "$(BOOK_DIR)"
 
 regen: setup  ## after a change: reproduce, rerun every lesson, rebuild the step branches, check for stale figures, say what changed (course/regen.py)
 	python course/regen.py regen $(if $(ALLOW_DIRTY),--allow-dirty,)

@@ -62,6 +62,20 @@ def set_param(path: Path, dotted: str, value) -> None:
     assert old != value, f"{dotted} is {value!r} already: the change would show nothing"
 
 
+def training_rows(params_file: Path = REPO_ROOT / "params.yaml") -> tuple[int, int]:
+    """(the smallest class's training rows, all training rows) for `params_file`'s split: what
+    the folds of the grid search must fit, whatever the default seed and test size are."""
+    from iris_pipeline.config import load_params
+    from iris_pipeline.dataset import load_iris_frame, split_train_test
+    from iris_pipeline.features import featurize
+
+    params = load_params(params_file)
+    train_set, _ = split_train_test(
+        featurize(load_iris_frame()), test_size=params.data_split.test_size, random_state=params.base.random_state
+    )
+    return int(train_set["target"].value_counts().min()), len(train_set)
+
+
 def pipeline_f1(params_file: Path = REPO_ROOT / "params.yaml") -> float:
     """The test F1 that the package's functions give for `params_file`, in memory: the same
     calls the stage notebooks make, without DVC, papermill or files in between. Tests use it

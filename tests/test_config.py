@@ -9,11 +9,12 @@ from pathlib import Path
 import pytest
 import yaml
 
-from conftest import REPO_ROOT, run, set_param
+from conftest import REPO_ROOT, run, set_param, training_rows
 from iris_pipeline.config import ConfigError, check_against_data, load_params, parse_params
 from iris_pipeline.dataset import load_iris_frame
 
 PARAMS = REPO_ROOT / "params.yaml"
+SMALLEST, TRAINING_ROWS = training_rows(PARAMS)
 
 
 @pytest.fixture
@@ -29,10 +30,11 @@ def write(tmp_path: Path, data) -> Path:
 
 def test_project_params_load_with_course_defaults():
     params = load_params(PARAMS)
-    assert params.base.random_state == 42
-    assert params.data_split.test_size == 0.2
-    assert params.train.estimator_name == "logreg"
-    assert params.train.cv == 3
+    raw = yaml.safe_load(PARAMS.read_text())  # the values as the file holds them (make regen-check changes some)
+    assert params.base.random_state == raw["base"]["random_state"]
+    assert params.data_split.test_size == raw["data_split"]["test_size"]
+    assert params.train.estimator_name == raw["train"]["estimator_name"] == "logreg"
+    assert params.train.cv == raw["train"]["cv"]
     # The grid as the file holds it (a maintainer may change the default C: make regen-check does).
     file_grid = yaml.safe_load(PARAMS.read_text())["train"]["estimators"]["logreg"]["param_grid"]
     assert params.train.param_grid == file_grid and set(file_grid) == {"C", "max_iter", "solver"}
@@ -153,7 +155,12 @@ def test_the_project_params_fit_the_data_and_scikit_learn():
 @pytest.mark.parametrize(
     ("key", "value", "expected"),
     [
-        ("train.cv", 40, "train.cv = 40 (int): expected at most 39 folds: the smallest class has 39 of the 120"),
+        (
+            "train.cv",
+            SMALLEST + 1,
+            f"train.cv = {SMALLEST + 1} (int): expected at most {SMALLEST} folds: "
+            f"the smallest class has {SMALLEST} of the {TRAINING_ROWS}",
+        ),
         ("data_split.test_size", 0.999, "data_split.test_size = 0.999 (float): expected a share that leaves rows"),
         (
             "train.estimators.svm.param_grid.kernel",

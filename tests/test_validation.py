@@ -16,7 +16,7 @@ import nbformat
 import pytest
 import yaml
 
-from conftest import Repo, copy_of, set_param
+from conftest import Repo, copy_of, set_param, training_rows
 
 pytestmark = pytest.mark.slow
 
@@ -59,6 +59,7 @@ def add_cell(stage: str, code: str):
     return edit
 
 
+SMALLEST, TRAINING_ROWS = training_rows()  # the folds must fit: for the default split
 DVC_REPRO = ["dvc", "repro"]
 CASES = {
     # Well-typed or not, a value the pipeline cannot use stops the check stage first.
@@ -76,8 +77,8 @@ CASES = {
     "more-folds-than-the-smallest-class": (
         params("train.cv", 50),
         DVC_REPRO,
-        "params.yaml: train.cv = 50 (int): expected at most 39 folds: the smallest class has 39 of the 120 "
-        "training rows",
+        f"params.yaml: train.cv = 50 (int): expected at most {SMALLEST} folds: the smallest class has {SMALLEST} "
+        f"of the {TRAINING_ROWS} training rows",
     ),
     "grid-value-the-estimator-refuses": (
         params("train.estimators.logreg.param_grid.C", [-1.0]),

@@ -82,10 +82,12 @@ def append(path: str, text: str):
     return edit
 
 
-def set_param(section: str, key: str, value):
+def set_param(section: str, key: str, new):
+    """An edit that sets `section.key` to `new(its value)`: another value, whatever the default is."""
+
     def edit(copy):
         params = yaml.safe_load((copy / "params.yaml").read_text())
-        params[section][key] = value
+        params[section][key] = new(params[section][key])
         (copy / "params.yaml").write_text(yaml.safe_dump(params, sort_keys=False))
 
     return edit
@@ -111,13 +113,16 @@ def data_dep(work: Work) -> None:
 
 @check("train reruns when its params change (train.cv, base.random_state, the estimator's grid)")
 def params(work: Work) -> None:
-    changes_when(work, "train.cv", set_param("train", "cv", 4), HINT + ": params, train.cv")
-    changes_when(work, "base.random_state", set_param("base", "random_state", 7), HINT + ": params, base.random_state")
+    changes_when(work, "train.cv", set_param("train", "cv", lambda cv: cv + 1), HINT + ": params, train.cv")
+    changes_when(
+        work, "base.random_state", set_param("base", "random_state", lambda seed: seed + 1),
+        HINT + ": params, base.random_state",
+    )
 
     def grid(copy):
         params = yaml.safe_load((copy / "params.yaml").read_text())
         name = params["train"]["estimator_name"]
-        params["train"]["estimators"][name]["param_grid"]["C"] = [0.5]
+        params["train"]["estimators"][name]["param_grid"]["C"] = [0.5, 0.25]  # no default grid is this
         (copy / "params.yaml").write_text(yaml.safe_dump(params, sort_keys=False))
 
     changes_when(work, "the estimator's param_grid", grid, HINT + ": params, train.estimators.${train.estimator_name}")

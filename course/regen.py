@@ -19,8 +19,8 @@ committed is not what they test.
 `python course/regen.py check` (`make regen-check`) proves the loop on routine changes of a
 course's life, each in a scratch clone of HEAD with an environment of its own: a third
 engineered feature (the score moves), a new default `C` (the score stays, the text must
-follow), and new defaults of `train.cv` and `base.random_state`, which lessons 1, 3 and 6
-show as literals rendered from params.yaml (`--only default-cv` runs one).
+follow), and new defaults of `train.cv` and `base.random_state`, which lessons 1 and 3 show
+as literals rendered from params.yaml and lesson 6 derives from it (`--only default-cv` runs one).
 For each: make the change as a maintainer would and commit it, run
 `make regen`, check that the change shows where it must (a new score in
 reports/metrics.json and in lesson 1's text; the new `C` in lesson 1's text and in step 7's
@@ -181,8 +181,9 @@ def set_default(dotted: str, value: object):
 def shown_by_lessons(dotted: str, value: object):
     """The lessons show the new default: lesson 3's prototype (rendered from params.yaml),
     lesson 6's Hydra config (derived from it by the lesson's own commands)."""
-    key = re.escape(dotted.rsplit(".", 1)[-1])
-    pattern = re.compile(rf"""\b{key}["']?\s*[:=]\s*{re.escape(str(value))}(?![\w.])""")
+    from workbook.lesson_measures import written_next_to_its_key
+
+    pattern = written_next_to_its_key(dotted, value)
 
     def shows(clone: Path, before: dict) -> list[str]:
         shown = [  # what a lesson shows: a cell rendered from params.yaml, or an output

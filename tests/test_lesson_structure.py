@@ -20,6 +20,7 @@ from workbook.lesson_measures import (
     study_minutes,
     visible_code,
     visible_counts,
+    written_next_to_its_key,
 )
 from workbook.run_lessons import (
     FIELD,
@@ -241,9 +242,7 @@ def test_no_lesson_keeps_a_copy_of_a_default(path):
     params = yaml.safe_load((REPO_ROOT / "params.yaml").read_text())
     copies = []
     for dotted, value in leaf_values(params):
-        key = re.escape(dotted.rsplit(".", 1)[-1])
-        literal = re.escape(str(value))
-        pattern = re.compile(rf"""\b{key}["']?\s*[:=]\s*["']?{literal}(?![\w.])""")
+        pattern = written_next_to_its_key(dotted, value)
         copies += [
             f"cell {number}: {dotted} = {value}"
             for number, cell in code_cells(path)

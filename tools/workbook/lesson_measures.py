@@ -24,6 +24,13 @@ MACHINERY = re.compile(r"\bworkbook\b|\bsubprocess\b|\bos\.chdir\b")
 DVC_COMMAND = re.compile(r"(?<![\w./-])dvc\s+[a-z]")  # `dvc repro`, not `.dvc/config` or `dvc.yaml`
 
 
+def written_next_to_its_key(key: str, value: object) -> re.Pattern:
+    """A value written next to its key as code or YAML does (`cv: 3`, `"cv": 3`, `cv=3`):
+    how a lesson shows a default of params.yaml (the last part of a dotted key)."""
+    name = re.escape(key.rsplit(".", 1)[-1])
+    return re.compile(rf"""\b{name}["']?\s*[:=]\s*["']?{re.escape(str(value))}(?![\w.])""")
+
+
 def source(cell: dict) -> str:
     text = cell.get("source", "")
     return "".join(text) if isinstance(text, list) else text

@@ -23,8 +23,8 @@ value to the end. "F1 went from {{ old_f1 }} to
 preprocessor; an expression that fails stops the run, naming the lesson, cell and
 expression.
 
-A code cell that shows a value of params.yaml as a learner would type it (lesson 3's
-prototype dict, lesson 6's Hydra config files) is rendered from params.yaml before it runs:
+A code cell that shows a value of params.yaml as a learner would type it (lesson 1's and
+lesson 3's prototype, lesson 5's DVCLive loop) is rendered from params.yaml before it runs:
 its metadata's `workbook.params_template` is a Jinja2 template (`{{ params.train.cv }}`,
 `{{ params.train | to_yaml }}`), so a new default reaches the lesson at `make lessons`.
 """

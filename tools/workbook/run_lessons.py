@@ -43,7 +43,6 @@ import uuid
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from pathlib import Path
 
-import jinja2
 import nbformat
 import yaml
 from jupyter_client.manager import AsyncKernelManager
@@ -52,6 +51,7 @@ from jupyter_core.utils import run_sync
 from nbconvert.preprocessors import CoalesceStreamsPreprocessor, ExecutePreprocessor
 from traitlets import default
 
+from workbook.render import TemplateError, render
 from workbook.workspace import REPO_ROOT
 
 LESSONS_DIR = REPO_ROOT / "lessons"
@@ -169,17 +169,8 @@ def params_template_of(cell) -> str | None:
 def render_params_template(template: str, params_file: Path = PARAMS_FILE) -> str:
     """A code cell's source from its template: `{{ params.train.cv }}` is params.yaml's value,
     `{{ params.train | to_yaml }}` a section as YAML. A missing key fails, naming it."""
-    environment = jinja2.Environment(undefined=jinja2.StrictUndefined, keep_trailing_newline=True)
-    environment.filters["to_yaml"] = lambda value: yaml.safe_dump(value, sort_keys=False, default_flow_style=None)
     params = yaml.safe_load(params_file.read_text(encoding="utf-8"))
-    try:
-        return environment.from_string(template).render(params=params)
-    except jinja2.UndefinedError as error:
-        raise TemplateError(f"{params_file.name}: {error}") from error
-
-
-class TemplateError(RuntimeError):
-    """An expression of a text template could not be evaluated."""
+    return render(template, params_file.name, params=params)
 
 
 class LessonExecutor(ExecutePreprocessor):

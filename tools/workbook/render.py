@@ -1,0 +1,61 @@
+"""The course's one template renderer: Jinja2 with `StrictUndefined`.
+
+Used for the code cells of a lesson rendered from params.yaml (`make lessons`), the text
+fields a lesson fills from its kernel, and the step branches' files rendered from main's
+params and metrics (`make steps`). A field that names a missing key fails, naming the
+template's place and the key, instead of printing an empty string.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import jinja2
+import jinja2.meta
+import yaml
+
+
+class TemplateError(RuntimeError):
+    """A template could not be rendered; the message names where and why."""
+
+
+def py_literal(value: Any, indent: str = "") -> str:
+    """`value` as Python source (double quotes, as the course writes them); a mapping that
+    would not fit on one line gets one item per line."""
+    if isinstance(value, str):
+        return json.dumps(value)
+    if isinstance(value, tuple):
+        return "(" + ", ".join(py_literal(v) for v in value) + ("," if len(value) == 1 else "") + ")"
+    if isinstance(value, list):
+        return "[" + ", ".join(py_literal(v) for v in value) + "]"
+    if isinstance(value, dict):
+        flat = "{" + ", ".join(f"{py_literal(k)}: {py_literal(v)}" for k, v in value.items()) + "}"
+        if len(indent) + len(flat) <= 80:
+            return flat
+        inner = indent + "    "
+        items = "".join(f"{inner}{py_literal(k)}: {py_literal(v, inner)},\n" for k, v in value.items())
+        return "{\n" + items + indent + "}"
+    return repr(value)
+
+
+def to_yaml(value: Any) -> str:
+    return yaml.safe_dump(value, sort_keys=False, default_flow_style=None)
+
+
+ENVIRONMENT = jinja2.Environment(undefined=jinja2.StrictUndefined, keep_trailing_newline=True)
+ENVIRONMENT.filters["to_yaml"] = to_yaml
+ENVIRONMENT.globals.update(py=py_literal, round=round, json=json)
+
+
+def render(template: str, where: str, **names: Any) -> str:
+    """`template` rendered with `names`; any failure is a TemplateError naming `where`."""
+    try:
+        return ENVIRONMENT.from_string(template).render(**names)
+    except jinja2.TemplateError as error:
+        raise TemplateError(f"{where}: {type(error).__name__}: {error}") from None
+
+
+def names_in(template: str) -> set[str]:
+    """The names a template reads (what a caller must supply)."""
+    return jinja2.meta.find_undeclared_variables(ENVIRONMENT.parse(template)) - set(ENVIRONMENT.globals)

@@ -1,40 +1,33 @@
 """Build the course's step branches from one source: `python course/build_steps.py build`.
 
-The course can be followed branch by branch (`git switch step-4-build-ml-pipeline`).
-Those branches are not kept by hand: `course/steps.yaml` describes each step (its
-files, taken from this repository's pipeline or from `course/`, small declared
-transforms of them, and its exercise), and this command turns that description into
-commits in the learner's own clone.
+The course can be followed branch by branch (`git switch step-4-build-ml-pipeline`). The
+branches are not kept by hand: `course/steps.yaml` lists each step's files, each taken
+whole from this repository (the project's own file, or the step's own version under
+`course/step-N/`); this command copies them into commits, renders those marked
+`render: true` (`workbook.render`) and cuts the exercise out of marked files.
 
-How the branches sit:
-- One commit per step, each on top of the one before: `git log` on the last step
-  reads as the course, and `git diff A B` between two consecutive chain commits shows
-  exactly what a step changes.
-- A step with an exercise gets two branches. `<step>_SOLUTION` is the chain commit.
-  `<step>` (the branch a learner switches to) is its twin: a sibling commit on the same
-  parent, where every marked region of the solution is replaced by a
-  `# TODO (exercise): ...` line. So `git diff <step> <step>_SOLUTION` is the solution,
-  and the exercise is always generated from it, never written twice. Step 1's two
-  commits have no parent: the course starts there.
-- Commits are made by a fixed course identity at fixed dates, so the same source gives
-  the same commit ids on every machine and a rebuild with nothing new changes nothing.
-  Git's GIT_AUTHOR_*/GIT_COMMITTER_* variables, which some CI systems and containers
-  set, are overridden for these commits (they would change every commit id).
+- One commit per step, each on top of the one before: `git log` on the last step reads
+  as the course, and `git diff` of two consecutive ones shows what a step changes.
+- A step with an exercise gets two branches: `<step>_SOLUTION`, the chain commit, and
+  `<step>` (where a learner starts), a sibling commit on the same parent in which every
+  region between `# <solution> TASK` and `# </solution>` is one `# TODO (exercise): TASK`
+  line (in Python, with a `raise` under it). So `git diff <step> <step>_SOLUTION` is the
+  solution, and the exercise is always generated from it.
+- Commits are made by a fixed course identity at fixed dates (overriding any
+  GIT_AUTHOR_*/GIT_COMMITTER_* variables a CI system sets), so the same source gives the
+  same commit ids on every machine and a rebuild with nothing new changes nothing.
 
 Safety: the branches are written with git plumbing only (`hash-object`, a temporary
-index, `write-tree`, `commit-tree`, one `update-ref` transaction). The learner's
-working tree, index and current branch are never touched. The command refuses (exit
-status 1) when a file the steps are made from (course/, the pipeline files it takes)
-has uncommitted changes, or a step branch exists already with other content, unless
-given `--force` (or the `rebuild` subcommand); modified lessons or notes do not matter.
-Run again with nothing new, it changes nothing. It never moves a step branch checked
+index, `write-tree`, `commit-tree`, one `update-ref` transaction); the learner's working
+tree, index and current branch are never touched. It refuses (exit status 1) when a file
+the steps are made from has uncommitted changes, or a step branch exists already with
+other content, unless given `--force` (`rebuild`). It never moves a step branch checked
 out in a working tree with uncommitted work in it.
 
-The steps folder: to follow the branches while the lessons run in this checkout, the
-branches are checked out in a second working tree (`git worktree`), by default
+The steps folder: a second working tree (`git worktree`) for the branches, by default
 `../<this folder's name>-steps` (`--steps-dir`), created on the first step's branch and
-reused after. Its `.venv` is a link to this checkout's `.venv`. A rebuild that moves
-the branch checked out there updates its files too, if nothing there is uncommitted.
+reused after, its `.venv` a link to this checkout's. A rebuild that moves the branch
+checked out there updates its files too, if nothing there is uncommitted.
 
     python course/build_steps.py build      # create the branches (make steps)
     python course/build_steps.py rebuild    # update them after a pull (make steps FORCE=1)
@@ -51,13 +44,14 @@ import re
 import subprocess
 import sys
 import tempfile
-import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import nbformat
 import yaml
+
+from workbook.render import TemplateError, render
 
 MANIFEST = "course/steps.yaml"
 SOLUTION_SUFFIX = "_SOLUTION"
@@ -71,20 +65,12 @@ BASE_DATE = 1704110400  # 2024-01-01T12:00:00Z; step N is dated N minutes later
 ZERO = "0" * 40
 OPEN_MARKER = re.compile(r"^(?P<indent>[ \t]*)# <solution>(?P<task>.*)$")
 CLOSE_MARKER = re.compile(r"^[ \t]*# </solution>[ \t]*$")
-# DVC's config: the sections of main's that every step with a DVC config carries too
-# (`[plots]`: where `dvc plots show` finds its offline HTML template).
-DVC_CONFIG = ".dvc/config"
-SHARED_DVC_SECTIONS = ("plots",)
-FILE_KEYS = ("from", "modules", "render", "drop_yaml_keys", "append_yaml_items", "drop_toml_tables", "append_lines")
-# What `render: true` fills in: `{{ expression }}` in a course file is evaluated with these
-# names, read from the commit the steps are built from, so a README's score or a prototype's
-# default grid is main's own and cannot go stale (`metrics`: reports/metrics.json, `params`:
-# params.yaml, `ratio_features`: the package's RATIO_FEATURES; `py(value)`: a Python literal).
-RENDER_FIELD = re.compile(r"\{\{(.+?)\}\}", re.DOTALL)
+STEP_KEYS = ("name", "message", "files", "remove")
+# What `render: true` fills in, read from the commit the steps are built from, so that a
+# README's score or a prototype's default grid is main's own and cannot go stale.
 METRICS_FILE = "reports/metrics.json"
 PARAMS_FILE = "params.yaml"
 FEATURES_MODULE = "src/iris_pipeline/features.py"
-STEP_KEYS = ("name", "message", "files", "remove", "exercise")
 
 
 class StepsError(Exception):
@@ -148,255 +134,76 @@ class Source:
         if self.commit is None:
             raise StepsError(f"{rev}: no such commit to build the steps from")
         self.files: dict[str, tuple[str, str]] = {}
-        listing = git.run("ls-tree", "-r", "-z", "--full-tree", self.commit)
-        for record in listing.split(b"\0"):
-            if not record:
-                continue
-            info, path = record.decode().split("\t", 1)
-            mode, kind, sha = info.split()
-            if kind == "blob":
-                self.files[path] = (mode, sha)
-        self._cache: dict[str, bytes] = {}
-        self.used: set[str] = set()  # the files the steps are made from (read or copied)
-
-    def has(self, path: str) -> bool:
-        return path in self.files
+        for record in git.run("ls-tree", "-r", "-z", "--full-tree", self.commit).split(b"\0"):
+            if record:
+                info, path = record.decode().split("\t", 1)
+                mode, kind, sha = info.split()
+                if kind == "blob":
+                    self.files[path] = (mode, sha)
+        self.used: set[str] = set()  # the files the steps are made from
 
     def read(self, path: str) -> bytes:
         if path not in self.files:
             raise StepsError(f"{path}: not in commit {self.commit[:12]}")
         self.used.add(path)
-        if path not in self._cache:
-            self._cache[path] = self.git.run("cat-file", "blob", self.files[path][1])
-        return self._cache[path]
+        return self.git.run("cat-file", "blob", self.files[path][1])
 
     def expand(self, source: str) -> list[str]:
         """The file `source`, or every file under the folder `source`."""
-        source = source.rstrip("/")
-        if source in self.files:
-            self.used.add(source)
-            return [source]
-        inside = sorted(p for p in self.files if p.startswith(source + "/"))
+        inside = [source] if source in self.files else sorted(p for p in self.files if p.startswith(source + "/"))
         if not inside:
             raise StepsError(f"{MANIFEST}: source {source!r} is neither a file nor a folder in the commit")
         self.used.update(inside)
         return inside
 
 
-# ----------------------------------------------------------------- text transforms
+def _content(source: Source, blob: Blob) -> bytes:
+    return blob.data if blob.data is not None else source.git.run("cat-file", "blob", blob.sha or "")
 
 
-def _indent(line: str) -> int:
-    return len(line) - len(line.lstrip(" "))
+def _text(data: bytes, where: str) -> str:
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError:
+        raise StepsError(f"{where}: not a UTF-8 text file, cannot be rendered or cut") from None
 
 
-def _is_content(line: str) -> bool:
-    stripped = line.strip()
-    return bool(stripped) and not stripped.startswith("#")
-
-
-def yaml_block(lines: list[str], dotted: str, where: str) -> tuple[int, int]:
-    """Line range [start, end) of the block of a dotted key in block-style YAML."""
-    lo, hi = 0, len(lines)
-    start = end = -1
-    for key in dotted.split("."):
-        indents = [_indent(line) for line in lines[lo:hi] if _is_content(line)]
-        if not indents:
-            raise StepsError(f"{where}: {dotted}: no key {key!r} (empty block)")
-        level = min(indents)
-        pattern = re.compile(rf"{re.escape(key)}\s*:(\s|$)")
-        start = next(
-            (
-                i
-                for i in range(lo, hi)
-                if _is_content(lines[i]) and _indent(lines[i]) == level and pattern.match(lines[i].strip())
-            ),
-            -1,
-        )
-        if start < 0:
-            raise StepsError(f"{where}: {dotted}: no key {key!r} at that place")
-        end = start + 1
-        while end < hi:
-            line = lines[end]
-            if _is_content(line) and (
-                _indent(line) < level or (_indent(line) == level and not line.strip().startswith("-"))
-            ):
-                break
-            end += 1
-        while end > start + 1 and not _is_content(lines[end - 1]):
-            end -= 1
-        lo, hi = start + 1, end
-    return start, end
-
-
-def _yaml_value(text: str, dotted: str) -> Any:
-    node: Any = yaml.safe_load(text)
-    for key in dotted.split("."):
-        if not isinstance(node, dict) or key not in node:
-            return KeyError
-        node = node[key]
-    return node
-
-
-def _join(lines: list[str]) -> str:
-    while lines and not lines[-1].strip():
-        lines.pop()
-    return "\n".join(lines) + "\n"
-
-
-def drop_yaml_keys(text: str, keys: list[str], where: str) -> str:
-    """Remove the blocks of dotted keys (e.g. `stages.evaluate.plots`) from a YAML file."""
-    lines = text.splitlines()
-    for key in keys:
-        start, end = yaml_block(lines, key, where)
-        del lines[start:end]
-        if 0 < start < len(lines) and not lines[start - 1].strip() and not lines[start].strip():
-            del lines[start]
-    result = _join(lines)
-    for key in keys:
-        if _yaml_value(result, key) is not KeyError:
-            raise StepsError(f"{where}: {key} is still there after dropping it")
-    return result
-
-
-def append_yaml_items(text: str, items: dict[str, list[str]], where: str) -> str:
-    """Append items to block-style YAML lists given by dotted keys."""
-    lines = text.splitlines()
-    for key, values in items.items():
-        start, end = yaml_block(lines, key, where)
-        bullets = [line for line in lines[start + 1 : end] if line.strip().startswith("- ")]
-        indent = _indent(bullets[0]) if bullets else _indent(lines[start]) + 2
-        lines[end:end] = [" " * indent + f"- {value}" for value in values]
-    result = _join(lines)
-    for key, values in items.items():
-        current = _yaml_value(result, key)
-        if not isinstance(current, list) or any(value not in current for value in values):
-            raise StepsError(f"{where}: {key} should list {values} after appending, not {current!r}")
-    return result
-
-
-def drop_toml_tables(text: str, tables: list[str], where: str) -> str:
-    """Remove whole `[table]` sections from a TOML file."""
-    lines = text.splitlines()
-    for table in tables:
-        start = next((i for i, line in enumerate(lines) if line.strip() == f"[{table}]"), -1)
-        if start < 0:
-            raise StepsError(f"{where}: no [{table}] table to drop")
-        end = next((i for i in range(start + 1, len(lines)) if lines[i].startswith("[")), len(lines))
-        while start > 0 and not lines[start - 1].strip():
-            start -= 1
-        del lines[start:end]
-        if start < len(lines):
-            lines.insert(start, "")
-    result = _join(lines)
-    parsed = tomllib.loads(result)
-    for table in tables:
-        node: Any = parsed
-        for part in table.split("."):
-            node = node.get(part, {}) if isinstance(node, dict) else {}
-        if node:
-            raise StepsError(f"{where}: [{table}] is still there after dropping it")
-    return result
-
-
-def append_lines(text: str, new: list[str], where: str) -> str:
-    """Append lines (e.g. .gitignore entries) that the file does not have yet."""
-    lines = text.splitlines()
-    lines += [line for line in new if line not in lines]
-    return _join(lines)
-
-
-def py_literal(value: Any, indent: str = "") -> str:
-    """`value` as Python source (double quotes, as the course writes them); a mapping that
-    would not fit on one line gets one item per line."""
-    if isinstance(value, str):
-        return json.dumps(value)
-    if isinstance(value, tuple):
-        return "(" + ", ".join(py_literal(v) for v in value) + ("," if len(value) == 1 else "") + ")"
-    if isinstance(value, list):
-        return "[" + ", ".join(py_literal(v) for v in value) + "]"
-    if isinstance(value, dict):
-        flat = "{" + ", ".join(f"{py_literal(k)}: {py_literal(v)}" for k, v in value.items()) + "}"
-        if len(indent) + len(flat) <= 80:
-            return flat
-        inner = indent + "    "
-        items = "".join(f"{inner}{py_literal(k)}: {py_literal(v, inner)},\n" for k, v in value.items())
-        return "{\n" + items + indent + "}"
-    return repr(value)
+# ------------------------------------------------------------ rendering and exercises
 
 
 def render_names(source: Source) -> dict[str, Any]:
-    """The names a rendered file may use, from the commit the steps are built from."""
+    """`metrics` (reports/metrics.json), `params` (params.yaml), `ratio_features` (the package's RATIO_FEATURES)."""
     tree = ast.parse(_text(source.read(FEATURES_MODULE), FEATURES_MODULE))
-    ratios = next(
-        (
-            ast.literal_eval(node.value)
-            for node in tree.body
-            if isinstance(node, ast.Assign) and any(getattr(t, "id", None) == "RATIO_FEATURES" for t in node.targets)
-        ),
-        None,
-    )
-    if ratios is None:
+    ratios = [
+        ast.literal_eval(node.value)
+        for node in tree.body
+        if isinstance(node, ast.Assign) and any(getattr(t, "id", None) == "RATIO_FEATURES" for t in node.targets)
+    ]
+    if not ratios:
         raise StepsError(f"{FEATURES_MODULE}: no literal RATIO_FEATURES = {{...}} to render from")
-    return {
-        "metrics": json.loads(source.read(METRICS_FILE)),
-        "params": yaml.safe_load(source.read(PARAMS_FILE)),
-        "ratio_features": ratios,
-        "py": py_literal,
-        "round": round,
-        "json": json,
-    }
+    metrics, params = json.loads(source.read(METRICS_FILE)), yaml.safe_load(source.read(PARAMS_FILE))
+    return {"metrics": metrics, "params": params, "ratio_features": ratios[0]}
 
 
-def render_text(text: str, names: dict[str, Any], where: str) -> str:
-    """`text` with each `{{ expression }}` replaced by str() of its value."""
-
-    def value(match: re.Match) -> str:
-        expression = match.group(1).strip()
-        try:
-            return str(eval(expression, {"__builtins__": {}}, names))  # the course's own files only
-        except Exception as error:
-            raise StepsError(f"{where}: {{{{ {expression} }}}}: {type(error).__name__}: {error}") from None
-
-    return RENDER_FIELD.sub(value, text)
-
-
-def render_file(source: Source, data: bytes, path: str, where: str) -> bytes:
+def render_file(data: bytes, where: str, names: dict[str, Any]) -> bytes:
     """A course file rendered: a notebook cell by cell (its JSON escapes quotes), other files as text."""
-    names = render_names(source)
-    if not path.endswith(".ipynb"):
-        return render_text(_text(data, where), names, where).encode()
-    nb = nbformat.reads(data.decode("utf-8"), as_version=4)
-    for index, cell in enumerate(nb.cells, 1):
-        cell.source = render_text(cell.source, names, f"{where} (cell {index})")
+    try:
+        if not where.endswith(".ipynb"):
+            return render(_text(data, where), where, **names).encode()
+        nb = nbformat.reads(_text(data, where), as_version=4)
+        for index, cell in enumerate(nb.cells, 1):
+            cell.source = render(cell.source, f"{where} (cell {index})", **names)
+    except TemplateError as error:
+        raise StepsError(str(error)) from None
     return (nbformat.writes(nb) + "\n").encode()
 
 
-TRANSFORMS = {
-    "drop_yaml_keys": drop_yaml_keys,
-    "append_yaml_items": append_yaml_items,
-    "drop_toml_tables": drop_toml_tables,
-    "append_lines": append_lines,
-}
-
-
-# ----------------------------------------------------------------- exercise regions
-
-
-def todo_lines(indent: str, task: str, python: bool) -> list[str]:
-    """The lines an exercise region becomes: the task, and in Python code a `raise` naming it."""
-    lines = [f"{indent}{TODO_PREFIX}{task}"]
-    if python:
-        lines.append(f"{indent}raise {TODO_ERROR}({(TODO_PREFIX.removeprefix('# ') + task)!r})")
-    return lines
-
-
-def split_markers(text: str, where: str, python: bool = True) -> tuple[str, str, int]:
-    """Return (solution, exercise, number of regions) of a text with `# <solution>` markers.
+def split_markers(text: str, where: str, python: bool) -> tuple[str, str, int]:
+    """(solution, exercise, number of regions) of a text with `# <solution> TASK` ... `# </solution>` markers.
 
     The solution drops the marker lines; the exercise replaces each region, markers
-    included, by one `# TODO (exercise): <task>` line at the marker's indentation and, in
-    Python code, a `raise NotImplementedError("TODO (exercise): <task>")` under it.
+    included, by one `# TODO (exercise): TASK` line at the marker's indentation and, in
+    Python code, a `raise NotImplementedError("TODO (exercise): TASK")` under it.
     """
     solution: list[str] = []
     exercise: list[str] = []
@@ -405,14 +212,14 @@ def split_markers(text: str, where: str, python: bool = True) -> tuple[str, str,
     for number, line in enumerate(text.splitlines(keepends=True), 1):
         opening = OPEN_MARKER.match(line.rstrip("\r\n"))
         if opening:
-            if opened is not None:
-                raise StepsError(f"{where}:{number}: `# <solution>` inside the region opened at line {opened}")
             task = opening["task"].strip()
-            if not task:
-                raise StepsError(f"{where}:{number}: `# <solution>` needs a task after it: what to write")
-            opened = number
+            if opened is not None or not task:
+                raise StepsError(f"{where}:{number}: `# <solution>` needs a task and may not be inside a region")
+            opened, indent = number, opening["indent"]
             regions += 1
-            exercise += [line + "\n" for line in todo_lines(opening["indent"], task, python)]
+            exercise.append(f"{indent}{TODO_PREFIX}{task}\n")
+            if python:
+                exercise.append(f"{indent}raise {TODO_ERROR}({(TODO_PREFIX.removeprefix('# ') + task)!r})\n")
         elif CLOSE_MARKER.match(line.rstrip("\r\n")):
             if opened is None:
                 raise StepsError(f"{where}:{number}: `# </solution>` without an opening `# <solution>`")
@@ -426,55 +233,22 @@ def split_markers(text: str, where: str, python: bool = True) -> tuple[str, str,
     return "".join(solution), "".join(exercise), regions
 
 
-def split_notebook_markers(data: bytes, where: str) -> tuple[bytes, bytes, int]:
-    """`split_markers` applied to each code cell of a notebook; outputs are cleared."""
-    solution = nbformat.reads(data.decode("utf-8"), as_version=4)
-    exercise = nbformat.reads(data.decode("utf-8"), as_version=4)
+def split_file(data: bytes, where: str) -> tuple[bytes, bytes, int]:
+    """`split_markers` of a file; of a notebook, of each code cell, with outputs cleared."""
+    if not where.endswith(".ipynb"):
+        solution, exercise, regions = split_markers(_text(data, where), where, where.endswith(".py"))
+        return solution.encode(), exercise.encode(), regions
+    notebooks = [nbformat.reads(_text(data, where), as_version=4) for _ in range(2)]
     regions = 0
-    for index, (sol_cell, ex_cell) in enumerate(zip(solution.cells, exercise.cells, strict=True)):
-        if sol_cell.cell_type != "code":
-            continue
-        sol_text, ex_text, count = split_markers(sol_cell.source, f"{where} (cell {index + 1})")
-        sol_cell.source, ex_cell.source = sol_text.rstrip("\n"), ex_text.rstrip("\n")
-        regions += count
-        for cell in (sol_cell, ex_cell):
-            cell.outputs, cell.execution_count = [], None
-    return (
-        (nbformat.writes(solution) + "\n").encode(),
-        (nbformat.writes(exercise) + "\n").encode(),
-        regions,
-    )
-
-
-def has_markers(data: bytes) -> bool:
-    return b"# <solution>" in data or b"# </solution>" in data
-
-
-def yaml_key_region(text: str, key: str, task: str, where: str) -> str:
-    """The exercise of a YAML file: the block of `key` replaced by a task line."""
-    lines = text.splitlines()
-    start, end = yaml_block(lines, key, where)
-    lines[start:end] = [" " * _indent(lines[start]) + TODO_PREFIX + task]
-    return _join(lines)
-
-
-def python_def_region(text: str, name: str, task: str, where: str) -> str:
-    """The exercise of a Python module: the body of function `name` (after its docstring) replaced."""
-    tree = ast.parse(text)
-    node = next(
-        (n for n in tree.body if isinstance(n, ast.FunctionDef | ast.AsyncFunctionDef) and n.name == name), None
-    )
-    if node is None:
-        raise StepsError(f"{where}: no top-level function {name!r}")
-    body = node.body
-    if body and isinstance(body[0], ast.Expr) and isinstance(getattr(body[0], "value", None), ast.Constant):
-        body = body[1:]
-    if not body:
-        raise StepsError(f"{where}: function {name!r} has no body after its docstring")
-    lines = text.splitlines()
-    start, end = body[0].lineno - 1, node.end_lineno or len(lines)
-    lines[start:end] = todo_lines(" " * body[0].col_offset, task, python=True)
-    return _join(lines)
+    for index, (sol_cell, ex_cell) in enumerate(zip(*(nb.cells for nb in notebooks), strict=True), 1):
+        if sol_cell.cell_type == "code":
+            sol_text, ex_text, count = split_markers(sol_cell.source, f"{where} (cell {index})", python=True)
+            sol_cell.source, ex_cell.source = sol_text.rstrip("\n"), ex_text.rstrip("\n")
+            regions += count
+            for cell in (sol_cell, ex_cell):
+                cell.outputs, cell.execution_count = [], None
+    solution, exercise = ((nbformat.writes(nb) + "\n").encode() for nb in notebooks)
+    return solution, exercise, regions
 
 
 # --------------------------------------------------------------------------- plan
@@ -489,7 +263,7 @@ class Step:
     message: str
     solution: dict[str, Blob]
     exercise: dict[str, Blob] | None = None
-    regions: dict[str, int] = field(default_factory=dict)
+    regions: dict[str, int] = field(default_factory=dict)  # file -> its number of exercise regions
 
     @property
     def chain_branch(self) -> str:
@@ -502,15 +276,8 @@ class Step:
         return [(self.name, "exercise"), (self.name + SOLUTION_SUFFIX, "solution")]
 
 
-def _text(data: bytes, where: str) -> str:
-    try:
-        return data.decode("utf-8")
-    except UnicodeDecodeError:
-        raise StepsError(f"{where}: not a UTF-8 text file, cannot be transformed") from None
-
-
 def load_manifest(source: Source) -> list[dict]:
-    if not source.has(MANIFEST):
+    if MANIFEST not in source.files:
         raise StepsError(
             f"{MANIFEST} is not in commit {source.commit[:12]}: build the steps from the course's main "
             "branch (`git switch main`, or pass --from main)"
@@ -519,211 +286,56 @@ def load_manifest(source: Source) -> list[dict]:
     steps = manifest.get("steps") if isinstance(manifest, dict) else None
     if not isinstance(steps, list) or not steps:
         raise StepsError(f"{MANIFEST}: expected a top-level `steps:` list")
-    names = set()
+    names: set[str] = set()
     for number, step in enumerate(steps, 1):
         if not isinstance(step, dict) or not isinstance(step.get("name"), str):
             raise StepsError(f"{MANIFEST}: step {number}: expected a mapping with a `name`")
-        unknown = set(step) - set(STEP_KEYS)
-        if unknown:
-            raise StepsError(f"{MANIFEST}: {step['name']}: unknown key {sorted(unknown)[0]!r}")
-        if step["name"] in names:
-            raise StepsError(f"{MANIFEST}: {step['name']}: the name is used twice")
+        if set(step) - set(STEP_KEYS) or step["name"] in names or not str(step.get("message", "")).strip():
+            raise StepsError(f"{MANIFEST}: {step['name']}: expected a new name, a message and only {STEP_KEYS}")
         names.add(step["name"])
-        if not str(step.get("message", "")).strip():
-            raise StepsError(f"{MANIFEST}: {step['name']}: a commit `message` is required")
     return steps
 
 
-def _file_entries(source: Source, dest: str, spec: Any, where: str) -> dict[str, Blob]:
-    """The files a `files:` entry adds: a verbatim copy, or a transformed text file."""
-    if isinstance(spec, str):
-        spec = {"from": spec}
-    if not isinstance(spec, dict) or not isinstance(spec.get("from"), str):
-        raise StepsError(f"{where}: expected a source path or a mapping with `from:`")
-    unknown = set(spec) - set(FILE_KEYS)
-    if unknown:
-        raise StepsError(f"{where}: unknown key {sorted(unknown)[0]!r} (known: {', '.join(FILE_KEYS)})")
-    paths = source.expand(spec["from"])
-    if "modules" in spec:
-        return package_modules(source, dest, spec["from"], spec["modules"], where)
-    transforms = [key for key in spec if key not in ("from", "render")]
-    if len(paths) == 1 and paths[0] == spec["from"].rstrip("/"):
-        mode, sha = source.files[paths[0]]
-        if spec.get("render"):
-            data = render_file(source, source.read(paths[0]), paths[0], where)
-            if not transforms:
-                return {dest: Blob(mode, data=data)}
-        elif not transforms:
-            return {dest: Blob(mode, sha=sha)}
-        else:
-            data = source.read(paths[0])
-        text = _text(data, where)
-        for key in transforms:
-            text = TRANSFORMS[key](text, spec[key], f"{where} ({key})")
-        return {dest: Blob(mode, data=text.encode())}
-    if transforms or spec.get("render"):
-        raise StepsError(f"{where}: transforms apply to one file, not to the folder {spec['from']!r}")
-    prefix = spec["from"].rstrip("/") + "/"
-    return {f"{dest.rstrip('/')}/{p[len(prefix) :]}": Blob(source.files[p][0], sha=source.files[p][1]) for p in paths}
-
-
-def _imported_modules(code: str, package: str) -> set[str]:
-    """Names of the `package` submodules that a module of that package imports.
-
-    Every import statement counts, at the top of the module or inside a function:
-    `import package.mod`, `from package.mod import x`, `from package import mod`, and
-    the relative forms `from .mod import x` and `from . import mod`.
-    """
-    names: set[str] = set()
-    for node in ast.walk(ast.parse(code)):
-        if isinstance(node, ast.Import):
-            names |= {a.name.split(".")[1] for a in node.names if a.name.startswith(package + ".")}
-        elif isinstance(node, ast.ImportFrom):
-            module = node.module or ""
-            if node.level == 1:  # relative to the package itself
-                module = f"{package}.{module}" if module else package
-            elif node.level > 1:
-                continue  # above the package: not one of its modules
-            if module.startswith(package + "."):
-                names.add(module.split(".")[1])
-            elif module == package:
-                names |= {a.name for a in node.names}
-    return names
-
-
-def package_modules(source: Source, dest: str, folder: str, modules: list[str], where: str) -> dict[str, Blob]:
-    """A package's `__init__.py`, the named modules and every module of the package they import."""
-    folder = folder.rstrip("/")
-    package = folder.rsplit("/", 1)[-1]
-    wanted, todo = set(), ["__init__", *modules]
-    while todo:
-        name = todo.pop()
-        path = f"{folder}/{name}.py"
-        if name in wanted or not source.has(path):
-            if name not in wanted and name in modules:
-                raise StepsError(f"{where}: module {path} is not in the commit")
-            continue
-        wanted.add(name)
-        source.used.add(path)
-        todo += sorted(_imported_modules(_text(source.read(path), path), package))
-    return {
-        f"{dest.rstrip('/')}/{name}.py": Blob(
-            source.files[f"{folder}/{name}.py"][0], sha=source.files[f"{folder}/{name}.py"][1]
-        )
-        for name in sorted(wanted)
-    }
-
-
-def config_section(text: str, name: str) -> list[str] | None:
-    """The lines of section `[name]` of an INI-style config such as DVC's, or None.
-
-    The comment lines right above the header come with it; blank and comment lines at its
-    end, which belong to the next section, do not.
-    """
-    lines = text.splitlines()
-    start = next((i for i, line in enumerate(lines) if line.strip() == f"[{name}]"), None)
-    if start is None:
-        return None
-    end = next((i for i in range(start + 1, len(lines)) if lines[i].lstrip().startswith("[")), len(lines))
-    while end > start + 1 and (not lines[end - 1].strip() or lines[end - 1].lstrip().startswith(("#", ";"))):
-        end -= 1
-    while start > 0 and lines[start - 1].lstrip().startswith(("#", ";")):
-        start -= 1
-    return lines[start:end]
-
-
-def with_main_dvc_sections(source: Source, blob: Blob, where: str) -> Blob:
-    """A step's DVC config with main's shared sections (`[plots]`) added if main has them and it lacks them."""
-    if not source.has(DVC_CONFIG):
-        return blob
-    main = _text(source.read(DVC_CONFIG), DVC_CONFIG)
-    text = _text(_content(source, blob), where)
-    missing = [
-        config_section(main, name)
-        for name in SHARED_DVC_SECTIONS
-        if config_section(main, name) is not None and config_section(text, name) is None
-    ]
-    if not missing:
-        return blob
-    lines = text.splitlines()
-    for section in missing:
-        lines += section or []
-    return Blob(blob.mode, data=_join(lines).encode())
-
-
-def _content(source: Source, blob: Blob) -> bytes:
-    if blob.data is not None:
-        return blob.data
-    return source.git.run("cat-file", "blob", blob.sha or "")
-
-
 def plan(source: Source) -> list[Step]:
-    """Turn the manifest into the trees of every step (nothing is written yet)."""
-    tree: dict[str, Blob] = {}
+    """Every step's trees: the previous step's files, less `remove:`, with `files:` set."""
     steps: list[Step] = []
+    tree: dict[str, Blob] = {}
+    names: dict[str, Any] | None = None
     for index, spec in enumerate(load_manifest(source), 1):
-        name = spec["name"]
-        where = f"{MANIFEST}: {name}"
-        tree = dict(tree)
+        where = f"{MANIFEST}: {spec['name']}"
         for path in spec.get("remove") or []:
             doomed = [p for p in tree if p == path or p.startswith(path.rstrip("/") + "/")]
             if not doomed:
                 raise StepsError(f"{where}: remove {path!r}: the previous step has no such file")
-            for p in doomed:
-                del tree[p]
-        added: dict[str, Blob] = {}
-        for dest, file_spec in (spec.get("files") or {}).items():
-            added.update(_file_entries(source, dest, file_spec, f"{where}: files: {dest}"))
-        exercise_specs = spec.get("exercise") or []
-        marked = {e["file"] for e in exercise_specs if isinstance(e, dict) and set(e) == {"file"}}
-        exercise_files: dict[str, Blob] = {}
+            tree = {p: blob for p, blob in tree.items() if p not in doomed}
+        exercise: dict[str, Blob] = {}
         regions: dict[str, int] = {}
-        for dest, blob in added.items():
-            if dest.endswith((".png", ".joblib")):
+        for dest, entry in (spec.get("files") or {}).items():
+            entry = {"from": entry} if isinstance(entry, str) else entry
+            if not isinstance(entry, dict) or not isinstance(entry.get("from"), str) or set(entry) - {"from", "render"}:
+                raise StepsError(f"{where}: files: {dest}: expected a source path or {{from: path, render: true}}")
+            origin = entry["from"].rstrip("/")
+            paths = source.expand(origin)
+            if paths != [origin]:  # a folder, file for file
+                if entry.get("render"):
+                    raise StepsError(f"{where}: files: {dest}: `render` applies to one file, not a folder")
+                tree.update({dest.rstrip("/") + p[len(origin) :]: Blob(*source.files[p]) for p in paths})
                 continue
-            data = _content(source, blob)
-            if not has_markers(data):
-                continue
-            if dest not in marked:
-                raise StepsError(f"{where}: {dest} has `# <solution>` markers but is not listed under `exercise:`")
-            if dest.endswith(".ipynb"):
-                sol, ex, count = split_notebook_markers(data, f"{where}: {dest}")
-            else:
-                python = dest.endswith(".py")
-                sol_text, ex_text, count = split_markers(_text(data, dest), f"{where}: {dest}", python)
-                sol, ex = sol_text.encode(), ex_text.encode()
-            added[dest] = Blob(blob.mode, data=sol)
-            exercise_files[dest] = Blob(blob.mode, data=ex)
-            regions[dest] = count
-        tree.update(added)
-        if DVC_CONFIG in added:  # the solution's config and, if the exercise is in it, the exercise's
-            for files in (tree, exercise_files):
-                if DVC_CONFIG in files:
-                    files[DVC_CONFIG] = with_main_dvc_sections(source, files[DVC_CONFIG], f"{where}: {DVC_CONFIG}")
-        for entry in exercise_specs:
-            if not isinstance(entry, dict) or not isinstance(entry.get("file"), str):
-                raise StepsError(f"{where}: exercise: expected entries with a `file:`")
-            path = entry["file"]
-            if set(entry) == {"file"}:
-                if path not in regions:
-                    raise StepsError(f"{where}: exercise file {path} is not added by this step or has no markers")
-                continue
-            kinds = [k for k in ("yaml_key", "python_def") if k in entry]
-            if len(kinds) != 1 or not str(entry.get("task", "")).strip() or set(entry) - {"file", "task", *kinds}:
-                raise StepsError(f"{where}: exercise {path}: expected `file`, `task` and one of yaml_key, python_def")
-            if path not in tree:
-                raise StepsError(f"{where}: exercise file {path} is not in the step")
-            base = exercise_files.get(path, tree[path])
-            text = _text(_content(source, base), path)
-            region = yaml_key_region if kinds[0] == "yaml_key" else python_def_region
-            text = region(text, entry[kinds[0]], entry["task"].strip(), f"{where}: {path}")
-            exercise_files[path] = Blob(tree[path].mode, data=text.encode())
-            regions[path] = regions.get(path, 0) + 1
-        if exercise_specs and not exercise_files:
-            raise StepsError(f"{where}: `exercise:` is declared but no region was found")
-        exercise = {**tree, **exercise_files} if exercise_files else None
-        steps.append(Step(index, name, spec["message"].strip() + "\n", tree, exercise, regions))
+            mode, sha = source.files[origin]
+            data = original = source.read(origin)
+            if entry.get("render"):
+                names = names or render_names(source)
+                data = render_file(data, f"{where}: {dest}", names)
+            if b"# <solution>" in data or b"# </solution>" in data:
+                data, cut, regions[dest] = split_file(data, f"{where}: {dest}")
+                exercise[dest] = Blob(mode, data=cut)
+            tree[dest] = Blob(mode, sha=sha) if data == original else Blob(mode, data=data)
+        twin = {**tree, **exercise} if exercise else None
+        steps.append(Step(index, spec["name"], spec["message"].strip() + "\n", dict(tree), twin, regions))
     return steps
+
+
+# --------------------------------------------------------------------------- write
 
 
 # --------------------------------------------------------------------------- write
@@ -732,15 +344,10 @@ def plan(source: Source) -> list[Step]:
 def write_tree(git: Git, files: dict[str, Blob], blobs: dict[bytes, str]) -> str:
     """Write a tree object for `files` through a temporary index; return its id."""
     records = []
-    for path in sorted(files):
-        blob = files[path]
-        sha = blob.sha
-        if sha is None:
-            assert blob.data is not None
-            if blob.data not in blobs:
-                blobs[blob.data] = git.write_blob(blob.data)
-            sha = blobs[blob.data]
-        records.append(f"{blob.mode} {sha}\t{path}\0")
+    for path, blob in sorted(files.items()):
+        if blob.sha is None and blob.data not in blobs:
+            blobs[blob.data] = git.write_blob(blob.data)
+        records.append(f"{blob.mode} {blob.sha or blobs[blob.data]}\t{path}\0")
     with tempfile.TemporaryDirectory(prefix="course-steps-") as tmp:
         env = {**os.environ, "GIT_INDEX_FILE": str(Path(tmp) / "index")}
         git.run("update-index", "-z", "--add", "--index-info", input="".join(records).encode(), env=env)
@@ -748,49 +355,41 @@ def write_tree(git: Git, files: dict[str, Blob], blobs: dict[bytes, str]) -> str
 
 
 def commit_env(index: int) -> dict[str, str]:
+    """The environment of step `index`'s commits: the course's identity, N minutes after BASE_DATE."""
     date = f"{BASE_DATE + 60 * index} +0000"
-    env = dict(os.environ)
-    for role in ("AUTHOR", "COMMITTER"):
-        env[f"GIT_{role}_NAME"] = AUTHOR_NAME
-        env[f"GIT_{role}_EMAIL"] = AUTHOR_EMAIL
-        env[f"GIT_{role}_DATE"] = date
-    return env
+    fixed = {"NAME": AUTHOR_NAME, "EMAIL": AUTHOR_EMAIL, "DATE": date}
+    return {**os.environ, **{f"GIT_{role}_{key}": v for role in ("AUTHOR", "COMMITTER") for key, v in fixed.items()}}
 
 
 def make_commits(git: Git, steps: list[Step]) -> dict[str, str]:
     """Write every step's commits; return branch -> commit id (refs are not touched)."""
     blobs: dict[bytes, str] = {}
     commits: dict[str, str] = {}
-    parent: str | None = None
+    parent: list[str] = []
     for step in steps:
-        env = commit_env(step.index)
-        parents = ["-p", parent] if parent else []
-        tree = write_tree(git, step.solution, blobs)
-        chain = git.text("commit-tree", "--no-gpg-sign", tree, *parents, input=step.message.encode(), env=env)
-        commits[step.chain_branch] = chain
+        commit = [(step.chain_branch, step.solution, step.message)]
         if step.exercise is not None:
-            ex_tree = write_tree(git, step.exercise, blobs)
             title, _, body = step.message.partition("\n")
-            message = (
-                f"{title} (exercise)\n\nThe task of this step: each `# TODO (exercise)` line marks what to "
-                f"write.\nThe solution is on branch {step.name}{SOLUTION_SUFFIX}.\n{body}"
+            task = "each `# TODO (exercise)` line marks what to write"
+            message = f"{title} (exercise)\n\nThe task of this step: {task}.\nThe solution is on branch {step.name}"
+            commit.append((step.name, step.exercise, f"{message}{SOLUTION_SUFFIX}.\n{body}"))
+        for branch, files, message in commit:
+            tree = write_tree(git, files, blobs)
+            commits[branch] = git.text(
+                "commit-tree", "--no-gpg-sign", tree, *parent, input=message.encode(), env=commit_env(step.index)
             )
-            commits[step.name] = git.text(
-                "commit-tree", "--no-gpg-sign", ex_tree, *parents, input=message.encode(), env=env
-            )
-        parent = chain
+        parent = ["-p", commits[step.chain_branch]]
     return commits
 
 
 def worktrees(git: Git) -> dict[Path, str | None]:
     """Every working tree of the repository: its folder -> the branch checked out there (None: detached)."""
     trees: dict[Path, str | None] = {}
-    path: Path | None = None
     for line in git.text("worktree", "list", "--porcelain").splitlines():
         if line.startswith("worktree "):
             path = Path(line.split(" ", 1)[1])
             trees[path] = None
-        elif line.startswith("branch ") and path is not None:
+        elif line.startswith("branch "):
             trees[path] = line.split(" ", 1)[1].removeprefix("refs/heads/")
     return trees
 
@@ -804,30 +403,18 @@ def _same(a: Path, b: Path) -> bool:
     return os.path.realpath(a) == os.path.realpath(b)
 
 
-def _status(path: Path) -> str:
-    """`git status --porcelain` of a working tree: its uncommitted changes and untracked files."""
-    return Git(path).text("status", "--porcelain")
-
-
-def source_changes(git: Git, source: Source) -> list[str]:
-    """Uncommitted changes to files the steps are made from (they would not be in the branches)."""
-    changed = git.text("diff", "--name-only", "HEAD").splitlines()
-    return sorted(path for path in changed if path in source.used)
-
-
 def ensure_steps_dir(git: Git, path: Path, first: str, out) -> None:
     """The steps folder: a worktree of this repository at `path`, on `first` when new, reused when there.
 
     Its `.venv` is a link to this checkout's `.venv`, so every step uses the same environment.
     """
     path = Path(os.path.abspath(path))
-    known = {p: b for p, b in worktrees(git).items() if _same(p, path)}
+    known = [b for p, b in worktrees(git).items() if _same(p, path)]
     if known and not path.is_dir():
         git.run("worktree", "prune")  # the folder was deleted by hand: forget it, then add it again
-        known = {}
+        known = []
     if known:
-        branch = next(iter(known.values()))
-        print(f"Steps folder (reused): {path}, on {branch or 'a detached HEAD'}", file=out)
+        print(f"Steps folder (reused): {path}, on {known[0] or 'a detached HEAD'}", file=out)
     elif path.exists() and (not path.is_dir() or any(path.iterdir())):
         raise StepsError(
             f"{path}: exists and is not a working tree of this repository, so it is left alone. "
@@ -837,12 +424,11 @@ def ensure_steps_dir(git: Git, path: Path, first: str, out) -> None:
         git.run("worktree", "add", "-q", str(path), first)
         print(f"Steps folder (created): {path}, on {first}", file=out)
     venv, link = git.root / ".venv", path / ".venv"
-    if link.is_symlink() or link.exists():
-        if not _same(link, venv):
-            print(f"  note: {link} is not a link to {venv}: left as it is", file=out)
-    else:
+    if not (link.is_symlink() or link.exists()):
         link.symlink_to(os.path.relpath(venv, path), target_is_directory=True)
         print(f"  .venv -> {venv} (the same environment for every step)", file=out)
+    elif not _same(link, venv):
+        print(f"  note: {link} is not a link to {venv}: left as it is", file=out)
 
 
 def build(root: Path, force: bool, rev: str, steps_dir: Path | None = None, out=sys.stdout) -> int:
@@ -854,7 +440,8 @@ def build(root: Path, force: bool, rev: str, steps_dir: Path | None = None, out=
     git = Git(repo_root(root))
     source = Source(git, rev)
     steps = plan(source)
-    dirty = source_changes(git, source) if rev == "HEAD" else []
+    changed = git.text("diff", "--name-only", "HEAD").splitlines() if rev == "HEAD" else []
+    dirty = sorted(path for path in changed if path in source.used)
     if dirty and not force:
         raise StepsError(
             "files the step branches are made from have uncommitted changes:\n"
@@ -879,10 +466,10 @@ def build(root: Path, force: bool, rev: str, steps_dir: Path | None = None, out=
     for tree, branch in worktrees(git).items():
         if branch not in changes:
             continue
-        if steps_dir is not None and _same(tree, steps_dir) and not _status(tree):
+        pending = Git(tree).text("status", "--porcelain")
+        if steps_dir is not None and _same(tree, steps_dir) and not pending:
             reattach[tree] = branch
             continue
-        pending = _status(tree)
         why = (
             f"it has uncommitted changes:\n{pending}\nCommit them on a branch of your own "
             f"(git -C {tree} switch -c my-work, then commit) or undo them"
@@ -896,12 +483,9 @@ def build(root: Path, force: bool, rev: str, steps_dir: Path | None = None, out=
     for tree in reattach:
         Git(tree).run("checkout", "-q", "--detach")
     if changes:
-        commands = (
-            "start\n"
-            + "".join(f"update refs/heads/{b} {sha} {current[b] or ZERO}\n" for b, sha in changes.items())
-            + "prepare\ncommit\n"
-        )
-        git.run("update-ref", "-m", f"course steps from {source.commit[:12]}", "--stdin", input=commands.encode())
+        updates = "".join(f"update refs/heads/{b} {sha} {current[b] or ZERO}\n" for b, sha in changes.items())
+        commands = f"start\n{updates}prepare\ncommit\n".encode()
+        git.run("update-ref", "-m", f"course steps from {source.commit[:12]}", "--stdin", input=commands)
     for tree, branch in reattach.items():
         Git(tree).run("checkout", "-q", branch)
     print(f"Course step branches from commit {source.commit[:12]} ({MANIFEST}):", file=out)
@@ -909,19 +493,17 @@ def build(root: Path, force: bool, rev: str, steps_dir: Path | None = None, out=
         for branch, kind in step.branches():
             state = "unchanged" if branch not in changes else ("updated" if current[branch] else "created")
             print(f"  {state:9} {branch:45} {kind}", file=out)
-    first = steps[0].name
     if steps_dir is None:
-        print(f"\nStart the course with:  git worktree add ../steps {first}", file=out)
+        print(f"\nStart the course with:  git worktree add ../steps {steps[0].name}", file=out)
         return 0
-    ensure_steps_dir(git, steps_dir, first, out)
+    ensure_steps_dir(git, steps_dir, steps[0].name, out)
     print(f"\nStart the course with:  cd {Path(os.path.abspath(steps_dir))} && cat README.md", file=out)
     return 0
 
 
 def list_branches(root: Path, rev: str, out=sys.stdout) -> int:
     git = Git(repo_root(root))
-    source = Source(git, rev)
-    steps = plan(source)
+    steps = plan(Source(git, rev))
     wanted = make_commits(git, steps)
     for step in steps:
         for branch, kind in step.branches():
@@ -957,8 +539,7 @@ def main(argv: list[str] | None = None) -> int:
         steps_dir = None
         if not args.no_steps_dir:
             steps_dir = args.steps_dir.absolute() if args.steps_dir else default_steps_dir(repo_root(Path(args.path)))
-        force = args.force or args.command == "rebuild"
-        return build(Path(args.path), force=force, rev=args.rev, steps_dir=steps_dir)
+        return build(Path(args.path), args.force or args.command == "rebuild", args.rev, steps_dir)
     except StepsError as err:
         print(f"error: {err}", file=sys.stderr)
         return 1

@@ -1,5 +1,5 @@
-"""`make check` on steps 5 and 8 (dvc.yaml): see test_step_checks.py for the set-up,
-test_step_checks_share.py for steps 6 and 7."""
+"""`make check` on steps 5 and 8 (dvc.yaml); the set-up is test_step_checks.py's
+(tests/course_steps.py), steps 6 and 7 are in test_step_checks_share.py."""
 
 from __future__ import annotations
 
@@ -9,12 +9,12 @@ import pytest
 import yaml
 
 from conftest import Repo
-from test_step_checks import build_clone, exercise_then_solution, fails, learner, passes
+from course_steps import Learner, built_course, exercise_then_solution
 
 
 @pytest.fixture(scope="module")
 def course(tmp_path_factory) -> Repo:
-    return build_clone(tmp_path_factory)
+    return built_course(tmp_path_factory.mktemp("checks"))
 
 
 @pytest.mark.parametrize(
@@ -38,7 +38,7 @@ def edit_dvc_yaml(root: Path, edit) -> None:
 def test_step5_another_correct_stage_passes_and_a_missing_dependency_is_named(course: Repo, tmp_path: Path):
     """A train stage written differently (whole params sections, the package module alone) is
     done; without the train set among its deps, the check says which dependency is missing."""
-    work = learner(course, tmp_path, 5, solution=True)
+    work = Learner(course, tmp_path, 5, solution=True)
 
     def other_form(data):
         train = data["stages"]["train"]
@@ -46,27 +46,21 @@ def test_step5_another_correct_stage_passes_and_a_missing_dependency_is_named(co
         train["deps"] = [d if d != "src/iris_pipeline" else "src/iris_pipeline/train.py" for d in train["deps"]]
 
     edit_dvc_yaml(work.root, other_form)
-    status, output = work.check()
-    assert status == 0, output
-    passes(output)
+    work.passes()
 
     def without_train_set(data):
         data["stages"]["train"]["deps"] = [d for d in data["stages"]["train"]["deps"] if "trainset" not in d]
 
     edit_dvc_yaml(work.root, without_train_set)
-    status, output = work.check()
-    assert status != 0
-    fails(output, "train reruns when the train set changes", "deps, the train set")
+    work.fails("train reruns when the train set changes", "deps, the train set")
 
 
 def test_step8_another_template_is_named(course: Repo, tmp_path: Path):
-    work = learner(course, tmp_path, 8, solution=True)
+    work = Learner(course, tmp_path, 8, solution=True)
 
     def linear(data):
         plot = data["stages"]["evaluate"]["plots"][0]
         next(iter(plot.values()))["template"] = "linear"
 
     edit_dvc_yaml(work.root, linear)
-    status, output = work.check()
-    assert status != 0
-    fails(output, "template confusion with x: predicted, y: y_true", "another template")
+    work.fails("template confusion with x: predicted, y: y_true", "another template")

@@ -1,11 +1,10 @@
 """The course's step branches (`python course/build_steps.py`, course/steps.yaml).
 
-Everything runs in a temporary `git clone` of this repository (conftest's
-`Repo.clone_of_this_repo`), so only committed files take part, as for a learner who just
-cloned the course. The slow tests walk the course as the README says: a lesson run (so
-modified) in the clone, `make steps`'s command, then in the steps folder it made, every
-step in turn with what its README says to run, `git status` clean in both folders at
-every switch.
+The branches are built in a temporary `git clone` of this repository (tests/course_steps.py),
+so only committed files take part, as for a learner who just cloned the course. The slow
+test walks the course as the README says: a lesson run (so modified) in the clone, `make
+steps`'s command, then in the steps folder it made, every step in turn with what its README
+says to run, `git status` clean in both folders at every switch.
 """
 
 from __future__ import annotations
@@ -16,7 +15,7 @@ import json
 import os
 import re
 import sys
-from dataclasses import dataclass
+import tomllib
 from pathlib import Path
 
 import nbformat
@@ -27,43 +26,21 @@ from build_steps import (
     AUTHOR_EMAIL,
     AUTHOR_NAME,
     BASE_DATE,
-    SOLUTION_SUFFIX,
     TODO_ERROR,
     TODO_PREFIX,
     Git,
     Source,
     StepsError,
-    _content,
-    append_yaml_items,
-    commit_env,
     default_steps_dir,
-    drop_toml_tables,
-    drop_yaml_keys,
-    package_modules,
     plan,
-    py_literal,
-    python_def_region,
+    render_file,
     render_names,
-    render_text,
     split_markers,
-    yaml_key_region,
 )
 from conftest import COMMITTED_F1, QUOTED, REPO_ROOT, Repo, run, set_param
+from course_steps import CHAIN, SOLUTION, STEPS, course_clone, git, steps
 
-STEPS = [
-    "step-1-organize-ml-project",
-    "step-2-create-config-file",
-    "step-3-reusable-code",
-    "step-4-build-ml-pipeline",
-    "step-5-automate-ml-pipeline",
-    "step-6-data-and-model-version-control",
-    "step-7-metrics-and-experiments",
-    "step-8-metrics-and-plots",
-]
-WITH_EXERCISE = set(range(1, 9))  # every step: the exercise branch and its _SOLUTION
-CHAIN = [f"{name}{SOLUTION_SUFFIX}" if n in WITH_EXERCISE else name for n, name in enumerate(STEPS, 1)]
 LAST = CHAIN[-1]
-DEFAULT_F1 = COMMITTED_F1  # the steps reproduce main's score
 PACKAGE = ("__init__", "config", "dataset", "features", "train", "evaluate", "plots", "io", "logs")
 # The pipeline files the last step must take unchanged from main.
 PIPELINE_FILES = [
@@ -82,33 +59,6 @@ PIPELINE_FILES = [
     *(f"stages/{stage}.ipynb" for stage in ("data_load", "featurize", "data_split", "train", "evaluate")),
     *(f"src/iris_pipeline/{module}.py" for module in PACKAGE),
 ]
-
-
-def course_clone(base: Path, name: str = "course") -> Repo:
-    """A fresh clone of the course, git and DVC isolated, with commit dates as a learner has them.
-
-    conftest's isolation fixes GIT_*_DATE; a learner has none, and the builder's own
-    fixed dates must be what makes the commit ids the same everywhere.
-    """
-    repo = Repo.clone_of_this_repo(base, name)
-    repo.env = {k: v for k, v in repo.env.items() if k not in ("GIT_AUTHOR_DATE", "GIT_COMMITTER_DATE", "PYTHONPATH")}
-    return repo
-
-
-def steps(repo: Repo, *args: str, check: bool = True):
-    """The documented command, `python course/build_steps.py`, with the clone's own copy."""
-    return repo.run(sys.executable, "course/build_steps.py", *args, check=check)
-
-
-def git(repo: Repo, *args: str, cwd: Path | None = None) -> str:
-    return repo.run("git", *args, cwd=cwd).stdout.strip()
-
-
-def worktree(repo: Repo, branch: str, path: Path) -> Path:
-    git(repo, "worktree", "add", "--detach", "-q", str(path), branch)
-    return path
-
-
 LESSON = "lessons/04-versioning-data.ipynb"
 
 
@@ -143,35 +93,30 @@ def built(tmp_path_factory) -> Repo:
 
 def test_branch_names_and_chain(built: Repo):
     branches = set(git(built, "branch", "--format=%(refname:short)").split())
-    expected = set(STEPS) | {f"{STEPS[n - 1]}{SOLUTION_SUFFIX}" for n in WITH_EXERCISE}
-    assert expected <= branches
+    assert set(STEPS) | set(CHAIN) <= branches
     # One commit per step, each on the one before.
     assert not git(built, "rev-list", "--parents", "-n1", CHAIN[0]).split()[1:]
     for before, after in zip(CHAIN, CHAIN[1:], strict=False):
         assert git(built, "rev-parse", f"{after}^") == git(built, "rev-parse", before)
-        git(built, "merge-base", "--is-ancestor", before, after)
     # An exercise branch is a sibling of its solution: same parent, one commit.
-    for n in WITH_EXERCISE:
-        name = STEPS[n - 1]
+    for name, solution in zip(STEPS, CHAIN, strict=True):
         parents = git(built, "rev-list", "--parents", "-n1", name).split()[1:]
-        assert parents == git(built, "rev-list", "--parents", "-n1", name + SOLUTION_SUFFIX).split()[1:]
+        assert parents == git(built, "rev-list", "--parents", "-n1", solution).split()[1:]
     subjects = git(built, "log", "--format=%s", LAST).splitlines()
     assert [s.split(":")[0] for s in reversed(subjects)] == [f"Step {n}" for n in range(1, 9)]
-    # The course's fixed identity and dates (step N, N minutes after the base date).
+    # The course's fixed identity and dates (step N, N minutes after the base date), even where
+    # GIT_AUTHOR_*/GIT_COMMITTER_* are set, as some CI systems and containers do.
+    other = course_clone(built.root.parent, "other")
+    other.env.update(GIT_AUTHOR_NAME="someone", GIT_COMMITTER_EMAIL="x@y", GIT_COMMITTER_DATE="1999-01-01T00:00:00")
+    steps(other, "build", "--no-steps-dir")
     for n, branch in enumerate(CHAIN, 1):
         stamp = git(built, "log", "-1", "--format=%an|%ae|%at|%cn|%ce|%ct", branch)
-        date = str(BASE_DATE + 60 * n)
-        assert stamp == "|".join([AUTHOR_NAME, AUTHOR_EMAIL, date] * 2), branch
+        assert stamp == "|".join([AUTHOR_NAME, AUTHOR_EMAIL, str(BASE_DATE + 60 * n)] * 2), branch
+        # The same source gives the same commits in another clone.
+        assert git(other, "rev-parse", branch) == git(built, "rev-parse", branch)
     # Every step explains itself in its README, naming its branch.
     for name in STEPS:
         assert name in git(built, "show", f"{name}:README.md")
-
-
-def test_same_source_gives_same_commits(built: Repo, tmp_path: Path):
-    other = course_clone(tmp_path)
-    steps(other, "build")
-    for branch in CHAIN:
-        assert git(other, "rev-parse", branch) == git(built, "rev-parse", branch)
 
 
 def _hunks_only_todo(solution: list[str], exercise: list[str], where: str, python: bool) -> int:
@@ -208,12 +153,11 @@ def _imports(code: str) -> set[str]:
 
 def test_exercises_differ_from_solutions_only_in_marked_regions(built: Repo):
     steps_by_name = {step.name: step for step in plan(Source(Git(built.root), "HEAD"))}
-    for n in WITH_EXERCISE:
-        name = STEPS[n - 1]
-        changed = git(built, "diff", "--name-only", name, name + SOLUTION_SUFFIX).splitlines()
+    for name in STEPS:
+        changed = git(built, "diff", "--name-only", name, name + SOLUTION).splitlines()
         assert sorted(changed) == sorted(steps_by_name[name].regions), name
         for path in changed:
-            solution = git(built, "show", f"{name}{SOLUTION_SUFFIX}:{path}")
+            solution = git(built, "show", f"{name}{SOLUTION}:{path}")
             exercise = git(built, "show", f"{name}:{path}")
             where = f"{name}:{path}"
             if path.endswith(".ipynb"):
@@ -227,8 +171,7 @@ def test_exercises_differ_from_solutions_only_in_marked_regions(built: Repo):
                         sol_cell.source.splitlines(), ex_cell.source.splitlines(), where, python=True
                     )
             else:
-                python = path.endswith(".py")
-                count = _hunks_only_todo(solution.splitlines(), exercise.splitlines(), where, python)
+                count = _hunks_only_todo(solution.splitlines(), exercise.splitlines(), where, path.endswith(".py"))
             if path.endswith(".py"):
                 # The task is to write code, not imports: the exercise module still imports what
                 # the solution does (with imports at the top, a removed body keeps them).
@@ -243,7 +186,7 @@ def test_each_step_carries_what_it_needs(built: Repo):
     # Steps 1-3: the prototype notebook; the package from step 3 on, the plotting module only.
     for n in (1, 2, 3):
         assert "iris_prototype.ipynb" in files(CHAIN[n - 1])
-        assert not {f for f in files(CHAIN[n - 1]) if f.startswith(("stages/", "dvc"))}, n
+        assert not {f for f in files(CHAIN[n - 1]) if f.startswith(("stages/", "dvc", ".dvc/"))}, n
     assert {f for f in files(CHAIN[2]) if f.startswith("src/")} == {
         "src/iris_pipeline/__init__.py",
         "src/iris_pipeline/plots.py",
@@ -256,6 +199,11 @@ def test_each_step_carries_what_it_needs(built: Repo):
     # Step 4 on: main's package, file for file (the stages import every module of it).
     for branch in CHAIN[3:]:
         assert git(built, "rev-parse", f"{branch}:src") == git(built, "rev-parse", "HEAD:src"), branch
+    # Step 5 on: main's DVC config (the page `dvc plots show` writes offline), once; step 6 adds a remote.
+    mains_config = git(built, "show", "HEAD:.dvc/config")
+    for branch in CHAIN[4:]:
+        assert git(built, "show", f"{branch}:.dvc/config").count(mains_config) == 1, branch
+    assert "['remote \"storage\"']" in git(built, "show", f"{CHAIN[5]}:.dvc/config")
     # The stages get one parameter, the params file: no value is passed on a command line.
     runner = git(built, "show", f"{CHAIN[3]}:run_pipeline.py")
     assert 'parameters={"params_file": params_file}' in runner
@@ -279,6 +227,58 @@ def test_last_step_holds_mains_pipeline(built: Repo):
     # Of main's course/, only what `make check` and `make progress` run on a step branch.
     course = sorted(f for f in files if f.startswith("course/"))
     assert course == ["course/check.py", "course/checklib.py", "course/expected.json", "course/progress.py"]
+
+
+# ------------------------------------------------------- each step's own files against main's
+
+
+def own(step: int, name: str) -> str:
+    """A step's own version of a file (course/step-N/...), as its solution branch has it."""
+    return split_markers((REPO_ROOT / f"course/step-{step}/{name}").read_text(), name, python=False)[0]
+
+
+def mains(path: str) -> str:
+    return (REPO_ROOT / path).read_text()
+
+
+def pipeline_before(*later: str) -> dict:
+    """main's dvc.yaml as a step before `later` (the evaluate stage's metrics, plots): those
+    files still plain outs of the stage, and no top-level plots."""
+    pipeline = yaml.safe_load(mains("dvc.yaml"))
+    del pipeline["plots"]
+    evaluate = pipeline["stages"]["evaluate"]
+    for kind in later:
+        evaluate["outs"] += [next(iter(entry)) for entry in evaluate.pop(kind)]
+    return pipeline
+
+
+def test_a_steps_own_files_are_mains_with_what_that_step_lacks_or_adds():
+    """main is the one source: a step's own version of a file of main's differs from it only
+    as the step must (so a change on main that a step's file lacks fails here, naming it)."""
+    project = tomllib.loads(mains("pyproject.toml"))
+    del project["tool"]["pytest"], project["tool"]["ruff"]  # the course's tests and tools
+    expected = {
+        "step-3/plots.py.in": own(3, "plots.py.in") == mains("src/iris_pipeline/plots.py"),
+        "step-4/pyproject.toml": tomllib.loads(own(4, "pyproject.toml")) == project,
+        "step-5/gitignore": own(5, "gitignore")
+        == mains(".gitignore") + "# Written by step 4's README: a params file of your own\n/my-params.yaml\n",
+        "step-5/reports-gitignore": own(5, "reports-gitignore")
+        == mains("reports/.gitignore") + "/metrics.json\n/confusion_matrix_data.csv\n",
+        "step-7/reports-gitignore": own(7, "reports-gitignore")
+        == mains("reports/.gitignore") + "/confusion_matrix_data.csv\n",
+        "step-5/dvc.yaml": yaml.safe_load(own(5, "dvc.yaml")) == pipeline_before("metrics", "plots"),
+        "step-7/dvc.yaml": yaml.safe_load(own(7, "dvc.yaml")) == pipeline_before("plots"),
+        "step-8/dvc.yaml": own(8, "dvc.yaml") == mains("dvc.yaml"),
+        "step-6/dvc-config": own(6, "dvc-config").endswith("\n" + mains(".dvc/config")),
+    }
+    header = mains("dvc.yaml").partition("\nstages:")[0]  # what dvc.yaml says of itself
+    expected |= {f"step-{n}/dvc.yaml (header)": own(n, "dvc.yaml").startswith(header) for n in (5, 7)}
+    assert all(expected.values()), "differ from main's file: " + ", ".join(
+        f"course/{f}" for f in expected if not expected[f]
+    )
+
+
+# ---------------------------------------------------------------- the builder's refusals
 
 
 def test_refuses_changed_sources_moved_branches_and_checked_out_branch(tmp_path: Path):
@@ -327,399 +327,6 @@ def test_refuses_changed_sources_moved_branches_and_checked_out_branch(tmp_path:
     assert len(listing) == 16 and all(line.startswith("current ") for line in listing)
 
 
-def _metrics(root: Path) -> dict:
-    return json.loads((root / "reports/metrics.json").read_text())
-
-
-def _readme_command(root: Path, command: str) -> list[str]:
-    """A command the branch's README tells the learner to run (checked to be there), as argv."""
-    assert command in (root / "README.md").read_text(), f"the README does not show `{command}`"
-    argv = command.split()
-    return [sys.executable, *argv[1:]] if argv[0] == "python" else argv
-
-
-NOTEBOOK_COMMAND = (
-    "jupyter nbconvert --to notebook --execute --KernelManager.transport=ipc iris_prototype.ipynb "
-    "--output-dir reports/runs"
-)
-TCP_WARNING = "Kernel is running over TCP without encryption"
-ANSI = re.compile(r"\x1b\[[0-9;]*m")
-
-
-@dataclass
-class Walk:
-    """The learner of the README: the clone (a lesson run in it) and the steps folder `make steps` made."""
-
-    repo: Repo
-    root: Path
-    done: int = 0
-
-    def run(self, command: str, step: int, check: bool = True, readme: bool = True):
-        """Run a command of the current branch's README in the steps folder, as the README says.
-
-        From step 3 on, the README has the learner `export PYTHONPATH="$PWD/src"`: the branch's package.
-        """
-        argv = _readme_command(self.root, command) if readme else command.split()
-        env = {"PYTHONPATH": str(self.root / "src")} if step >= 3 else {}
-        result = self.repo.run(*argv, cwd=self.root, check=check, **env)
-        assert TCP_WARNING not in result.stderr, f"{command}: {result.stderr}"
-        return result
-
-    def switch(self, branch: str) -> None:
-        """`git switch` in the steps folder; both folders clean before and after (the lesson is the learner's)."""
-        for moment in ("before", "after"):
-            assert git(self.repo, "status", "--porcelain", cwd=self.root) == "", f"steps folder {moment} {branch}"
-            assert git(self.repo, "status", "--porcelain") == self.repo.lesson_status.strip(), f"checkout {moment}"
-            if moment == "before":
-                git(self.repo, "switch", "-q", branch, cwd=self.root)
-        assert git(self.repo, "branch", "--show-current", cwd=self.root) == branch
-
-    def tasks(self, exercise: str) -> list[str]:
-        """The `# TODO (exercise)` tasks of an exercise branch, from the files it changes."""
-        found = []
-        for path in git(self.repo, "diff", "--name-only", exercise, exercise + SOLUTION_SUFFIX).splitlines():
-            text = git(self.repo, "show", f"{exercise}:{path}")
-            if path.endswith(".ipynb"):
-                text = "\n".join(cell.source for cell in nbformat.reads(text, 4).cells)
-            found += [line.strip().removeprefix(TODO_PREFIX) for line in text.splitlines() if TODO_PREFIX in line]
-        assert found, exercise
-        return found
-
-    def unsolved(self, step: int, command: str) -> None:
-        """On the exercise branch, the documented command fails and names a task that is missing."""
-        exercise = STEPS[step - 1]
-        self.switch(exercise)
-        result = self.run(command, step, check=False)
-        output = ANSI.sub("", result.stdout + result.stderr)
-        assert result.returncode != 0, f"{exercise}: `{command}` succeeded although the exercise is not solved"
-        named = [task for task in self.tasks(exercise) if f"{TODO_ERROR}: TODO (exercise): {task}" in output]
-        assert named, f"{exercise}: the failure names no task:\n{output[-2000:]}"
-        assert "done:" not in result.stdout  # no claim of success
-
-
-@pytest.fixture(scope="module")
-def walk(built: Repo) -> Walk:
-    root = default_steps_dir(built.root)
-    assert (root / ".venv").is_symlink() and (root / ".venv").resolve() == (built.root / ".venv").resolve()
-    assert git(built, "branch", "--show-current", cwd=root) == STEPS[0]  # where make steps leaves it
-    return Walk(built, root)
-
-
-@pytest.mark.slow
-@pytest.mark.parametrize("step", range(1, 9))
-def test_walk_the_steps_beside_the_lessons(walk: Walk, step: int):
-    """Steps 1 to 8 in the steps folder, each README's commands; tests run in order, each on the last."""
-    assert walk.done == step - 1, f"step {walk.done + 1} failed: this one starts from where it stopped"
-    root = walk.root
-    if step <= 3:
-        walk.unsolved(step, NOTEBOOK_COMMAND)
-        walk.switch(CHAIN[step - 1])
-        walk.run(NOTEBOOK_COMMAND, step)
-        assert _metrics(root) == {"f1": DEFAULT_F1}
-        assert f"```\n{(root / 'reports/metrics.json').read_text()}```" in (root / "README.md").read_text()
-        for path in (
-            "data/raw/iris.csv",
-            "data/processed/test_iris.csv",
-            "models/model.joblib",
-            "reports/confusion_matrix.png",
-            "reports/runs/iris_prototype.ipynb",
-        ):
-            assert (root / path).is_file(), path
-    elif step == 4:
-        walk.unsolved(step, "python run_pipeline.py")
-        walk.switch(CHAIN[3])
-        result = walk.run("python run_pipeline.py", step)
-        assert result.stdout.count("==> ") == 5
-        assert _metrics(root) == {"f1": DEFAULT_F1}
-        executed = nbformat.read(root / "reports/runs/evaluate.ipynb", 4)
-        assert executed.metadata.papermill.parameters == {"params_file": "params.yaml"}
-        # One stage with a params file of one's own (written in the folder, git-ignored).
-        walk.run("cp params.yaml my-params.yaml", step)
-        set_param(root / "my-params.yaml", "data_split.test_size", 0.3)
-        walk.run(
-            "papermill --engine reproducible stages/data_split.ipynb reports/runs/data_split.ipynb "
-            "-p params_file my-params.yaml",
-            step,
-        )
-        executed = nbformat.read(root / "reports/runs/data_split.ipynb", 4)
-        assert executed.metadata.papermill.parameters == {"params_file": "my-params.yaml"}
-    elif step == 5:
-        walk.switch(CHAIN[4])
-        first = walk.run("dvc repro", step).stdout
-        # A fresh steps folder: no run-cache yet, so what step 4 left differently (the split) runs.
-        assert "Running stage 'data_split'" in first and "is cached" not in first
-        assert _metrics(root) == {"f1": DEFAULT_F1}
-        assert "up to date" in walk.run("dvc repro", step).stdout
-        walk.run("dvc dag", step)
-        set_param(root / "params.yaml", "data_split.test_size", 0.3)
-        changed = walk.run("dvc repro", step, readme=False).stdout
-        assert "Running stage 'data_split'" in changed and "Running stage 'data_load'" not in changed
-        walk.run("git restore params.yaml dvc.lock", step)
-        restored = walk.run("dvc repro", step).stdout
-        assert "Stage 'data_split' is cached - skipping run" in restored  # the run-cache
-        assert "Running stage" not in restored
-        forced = walk.run("dvc repro --force", step).stdout
-        assert all(f"Running stage '{stage}'" in forced for stage in ("data_load", "data_split", "evaluate"))
-        assert _metrics(root) == {"f1": DEFAULT_F1}
-    elif step == 6:
-        walk.switch(CHAIN[5])
-        # The solution's remote is /tmp/iris-dvc-remote; this walk's own, in config.local (git ignores it).
-        remote = root.parent / "walk-dvc-remote"
-        walk.run(f"dvc remote modify --local storage url {remote}", step, readme=False)
-        walk.run("dvc repro", step)
-        walk.run("dvc push", step)
-        assert remote.is_dir() and any(remote.rglob("*"))
-        walk.run("rm data/raw/iris.csv models/model.joblib", step)
-        assert "deleted" in walk.run("dvc status", step).stdout
-        walk.run("dvc checkout", step)
-        walk.run("rm -rf .dvc/cache", step, readme=False)
-        walk.run("dvc pull", step, readme=False)
-        assert (root / "models/model.joblib").is_file()
-    elif step == 7:
-        walk.switch(CHAIN[6])
-        walk.run("dvc repro", step)
-        walk.run("dvc metrics show", step)
-        set_param(root / "params.yaml", "train.estimators.logreg.param_grid.C", [0.1])
-        walk.run("dvc repro", step)
-        shown = walk.run("dvc metrics diff", step).stdout
-        quoted = re.search(r"HEAD \(([0-9.]+), 5 digits shown\)", (root / "README.md").read_text())
-        assert quoted and quoted.group(1) in shown.split(), shown  # the figure as DVC's table prints it
-        diff = json.loads(walk.run("dvc metrics diff --json", step, readme=False).stdout)
-        assert diff["reports/metrics.json"]["f1"]["old"] == DEFAULT_F1  # HEAD's score, against the new one
-        walk.run("dvc params diff", step)
-        walk.run("git restore params.yaml dvc.lock reports/metrics.json", step)
-        walk.run("dvc repro", step)
-    else:
-        walk.switch(CHAIN[7])
-        walk.run("dvc repro", step)
-        assert _metrics(root) == {"f1": DEFAULT_F1}
-        walk.run("dvc plots show", step)
-        assert (root / "dvc_plots/index.html").is_file()
-        # The branch holds main's results: the run changed no committed file.
-        shown = walk.run("dvc metrics show --json", step, readme=False).stdout
-        assert str(DEFAULT_F1) in shown
-        walk.switch(STEPS[0])  # back to the start: nothing of steps 1-8 is left untracked
-    walk.done = step
-
-
-# ---------------------------------------------------------------- figures in the step READMEs
-
-
-def _figures_known() -> set[str]:
-    """What a step README may quote: the committed score as metrics.json holds it and as DVC's
-    tables show it (5 decimals), and the values of params.yaml (a README names a default)."""
-
-    def values(node):
-        if isinstance(node, dict):
-            for value in node.values():
-                yield from values(value)
-        elif isinstance(node, list):
-            for value in node:
-                yield from values(value)
-        else:
-            yield node
-
-    params = yaml.safe_load((REPO_ROOT / "params.yaml").read_text())
-    numbers = [COMMITTED_F1, round(COMMITTED_F1, 5), *(v for v in values(params) if isinstance(v, float))]
-    return {str(number) for number in numbers}
-
-
-class WorkingTree:
-    """What `render_names` reads, from this checkout's files rather than a commit."""
-
-    def read(self, path: str) -> bytes:
-        return (REPO_ROOT / path).read_bytes()
-
-
-def rendered_readme(step: int, text: str | None = None) -> str:
-    """A step's README as the builder writes it (`render: true`), from this checkout's values."""
-    text = text if text is not None else (REPO_ROOT / "course" / f"step-{step}" / "README.md").read_text()
-    return render_text(text, render_names(WorkingTree()), f"step-{step}/README.md")
-
-
-@pytest.mark.parametrize("step", range(1, 9))
-def test_figures_in_a_step_readme_are_the_committed_ones(step: int, text: str | None = None):
-    """A score or value quoted in a step README, as built, is main's committed one: a literal
-    left in the source goes stale when the pipeline's score moves, and fails here (the walk
-    test checks that each step's run gives COMMITTED_F1)."""
-    known = _figures_known()
-    stale = [
-        f"README.md:{number}: {figure}"
-        for number, line in enumerate(rendered_readme(step, text).splitlines(), 1)
-        for figure in QUOTED.findall(line)
-        if figure not in known
-    ]
-    assert not stale, "figures that are not the committed ones:\n" + "\n".join(stale)
-
-
-def test_a_stale_figure_in_a_step_readme_is_found():
-    text = (REPO_ROOT / "course/step-1/README.md").read_text() + "\nThe score is 0.897698.\n"
-    with pytest.raises(AssertionError, match=r"README.md:\d+: 0.897698"):
-        test_figures_in_a_step_readme_are_the_committed_ones(1, text)
-
-
-@pytest.mark.parametrize("step", [1, 2, 3, 4, 5])
-def test_readmes_show_metrics_json_as_cat_prints_it(step: int):
-    """Not `{"f1": ...}` on one line: the file as the pipeline writes it (indent 2), in its own block."""
-    committed = (REPO_ROOT / "reports/metrics.json").read_text()
-    assert committed.count("\n") > 1  # pretty-printed
-    text = rendered_readme(step)
-    assert "cat reports/metrics.json\n" in text, f"step {step}: no `cat reports/metrics.json`"
-    assert f"```\n{committed}```" in text
-    assert '{"f1"' not in text
-
-
-def test_readmes_quote_the_committed_score_and_default_from_their_sources():
-    params = yaml.safe_load((REPO_ROOT / "params.yaml").read_text())
-    default_c = params["train"]["estimators"]["logreg"]["param_grid"]["C"]
-    assert f"`{default_c}` to `[0.1]`" in rendered_readme(7)
-    assert f"HEAD ({round(COMMITTED_F1, 5)}, 5 digits shown)" in rendered_readme(7)
-
-
-def test_render_names_a_failing_expression_and_writes_literals():
-    with pytest.raises(StepsError, match=r"x.md: \{\{ metrics\[.f2.\] \}\}: KeyError"):
-        render_text('{{ metrics["f2"] }}', render_names(WorkingTree()), "x.md")
-    assert py_literal({"a": ("b", "c")}) == '{"a": ("b", "c")}'
-    long = {f"feature_{i}_to_feature_{i + 1}": (f"feature_{i}", f"feature_{i + 1}") for i in range(3)}
-    assert py_literal(long).splitlines()[1] == '    "feature_0_to_feature_1": ("feature_0", "feature_1"),'
-    assert ast.literal_eval(py_literal(long)) == long
-
-
-# ---------------------------------------------------------------- the builder's parts
-
-
-def test_markers_give_solution_and_exercise():
-    text = "a = 1\n    # <solution> set b to twice a\n    b = 2 * a\n    # </solution>\nprint(b)\n"
-    solution, exercise, count = split_markers(text, "x.py")
-    assert solution == "a = 1\n    b = 2 * a\nprint(b)\n"
-    todo = (
-        "    # TODO (exercise): set b to twice a\n    raise NotImplementedError('TODO (exercise): set b to twice a')\n"
-    )
-    assert exercise == f"a = 1\n{todo}print(b)\n"
-    assert (
-        split_markers(text, "x.yaml", python=False)[1] == "a = 1\n    # TODO (exercise): set b to twice a\nprint(b)\n"
-    )
-    assert count == 1
-
-
-@pytest.mark.parametrize(
-    ("text", "message"),
-    [
-        ("# <solution> task\nx = 1\n", "never closed"),
-        ("# <solution>\nx = 1\n# </solution>\n", "needs a task"),
-        ("x = 1\n# </solution>\n", "without an opening"),
-        ("# <solution> a\n# <solution> b\n# </solution>\n", "inside the region"),
-    ],
-)
-def test_bad_markers_are_named(text: str, message: str):
-    with pytest.raises(StepsError, match=message):
-        split_markers(text, "x.py")
-
-
-def test_yaml_transforms():
-    import yaml
-
-    text = (
-        "stages:\n  a:\n    cmd: x\n    outs:\n      - o1\n"
-        "    metrics:\n      - m.json:\n          cache: false\n\nplots:\n  - p.png\n"
-    )
-    dropped = drop_yaml_keys(text, ["stages.a.metrics", "plots"], "dvc.yaml")
-    assert yaml.safe_load(dropped) == {"stages": {"a": {"cmd": "x", "outs": ["o1"]}}}
-    appended = append_yaml_items(dropped, {"stages.a.outs": ["m.json"]}, "dvc.yaml")
-    assert yaml.safe_load(appended)["stages"]["a"]["outs"] == ["o1", "m.json"]
-    exercise = yaml_key_region(text, "stages.a.metrics", "declare the metrics", "dvc.yaml")
-    assert "    # TODO (exercise): declare the metrics\n" in exercise
-    assert "metrics" not in yaml.safe_load(exercise)["stages"]["a"]
-    with pytest.raises(StepsError, match="no key 'b'"):
-        drop_yaml_keys(text, ["stages.b"], "dvc.yaml")
-
-
-def test_toml_and_python_regions():
-    toml = (
-        '[project]\nname = "x"\n\n[tool.pytest.ini_options]\naddopts = "-q"\n'
-        'markers = [\n  "slow",\n]\n\n[tool.ruff]\nline-length = 1\n'
-    )
-    assert drop_toml_tables(toml, ["tool.pytest.ini_options"], "p.toml") == (
-        '[project]\nname = "x"\n\n[tool.ruff]\nline-length = 1\n'
-    )
-    code = 'def f(x):\n    """Twice x."""\n    y = 2 * x\n    return y\n\n\ndef g():\n    return 1\n'
-    exercise = python_def_region(code, "f", "return twice x", "m.py")
-    assert exercise.startswith(
-        'def f(x):\n    """Twice x."""\n    # TODO (exercise): return twice x\n'
-        "    raise NotImplementedError('TODO (exercise): return twice x')\n\n\ndef g"
-    )
-    ast.parse(exercise)
-
-
-def test_package_modules_follow_imports():
-    source = Source(Git(REPO_ROOT), "HEAD")  # reads committed blobs only
-    folder = "src/iris_pipeline"
-
-    def picked(*modules: str) -> list[str]:
-        return sorted(package_modules(source, "pkg", folder, list(modules), "test"))
-
-    # Imports at the top of a module are followed: features uses dataset's TARGET_COLUMN.
-    assert picked("features") == ["pkg/__init__.py", "pkg/dataset.py", "pkg/features.py"]
-    assert picked("plots") == ["pkg/__init__.py", "pkg/plots.py"]
-    with pytest.raises(StepsError, match="is not in the commit"):
-        picked("papermill_engine")
-
-
-def test_imported_modules_forms():
-    from build_steps import _imported_modules
-
-    code = (
-        "import os\nimport pkg.a\nfrom pkg.b import x\nfrom pkg import c\nfrom .d import y\n"
-        "from . import e\nfrom .. import other\n\ndef f():\n    from pkg.g import z\n"
-    )
-    assert _imported_modules(code, "pkg") == {"a", "b", "c", "d", "e", "g"}
-
-
-def test_outside_a_repository(tmp_path: Path):
-    result = run(
-        [sys.executable, str(REPO_ROOT / "course/build_steps.py"), "build", "-C", str(tmp_path)],
-        tmp_path,
-        {**os.environ, "GIT_CEILING_DIRECTORIES": str(tmp_path.parent)},
-        check=False,
-    )
-    assert result.returncode == 1 and "not inside a git repository" in result.stderr
-
-
-def _step_files(repo: Repo) -> dict[str, dict[str, str]]:
-    """Each step's (solution) files that are text, by branch, from the builder's plan of the clone's HEAD."""
-    source = Source(Git(repo.root), "HEAD")
-    return {
-        step.chain_branch: {path: _content(source, blob).decode() for path, blob in step.solution.items()}
-        for step in plan(source)
-        if not any(path.endswith((".png", ".joblib")) for path in step.solution)
-    }
-
-
-def test_steps_with_dvc_carry_mains_plots_config(tmp_path: Path):
-    clone = course_clone(tmp_path)
-    config = clone.root / ".dvc/config"
-    section = ["# the offline page for dvc plots show", "[plots]", "    html_template = ../.venv/share/x/t.html"]
-    config.write_text("[core]\n    autostage = false\n" + "\n".join(section) + "\n")
-    git(clone, "commit", "-qam", "main's DVC config with a [plots] section")
-    files = _step_files(clone)
-    for n, branch in enumerate(CHAIN, 1):
-        dvc_config = files[branch].get(".dvc/config")
-        if n < 5:
-            assert dvc_config is None, branch
-            continue
-        assert dvc_config.count("[plots]") == 1 and "\n".join(section) in dvc_config, f"{branch}:\n{dvc_config}"
-    # Step 6's own remote is still there, with main's section after it.
-    assert "['remote \"storage\"']" in files[CHAIN[5]][".dvc/config"]
-
-    # Without a [plots] section on main, the steps' configs are their sources, unchanged.
-    config.write_text("[core]\n    autostage = false\n")
-    git(clone, "commit", "-qam", "no [plots] section")
-    files = _step_files(clone)
-    solution = split_markers((clone.root / "course/step-6/dvc-config").read_text(), "dvc-config", python=False)[0]
-    assert files[CHAIN[5]][".dvc/config"] == solution
-    assert all("[plots]" not in files[branch].get(".dvc/config", "") for branch in CHAIN)
-
-
 def test_rebuild_updates_the_steps_folder_it_can_and_refuses_one_with_work(tmp_path: Path):
     clone = course_clone(tmp_path)
     folder = tmp_path / "my-steps"
@@ -757,11 +364,269 @@ def test_rebuild_updates_the_steps_folder_it_can_and_refuses_one_with_work(tmp_p
     assert [p.name for p in other.iterdir()] == ["notes.txt"]
 
 
-def test_commit_identity_is_the_courses_even_where_git_variables_are_set(monkeypatch):
-    """Some CI systems and containers set GIT_AUTHOR_*; the step commits must not take them
-    (make regen-check's first run found commits made as its own identity)."""
-    monkeypatch.setenv("GIT_AUTHOR_NAME", "someone")
-    monkeypatch.setenv("GIT_COMMITTER_DATE", "1999-01-01T00:00:00")
-    env = commit_env(2)
-    assert (env["GIT_AUTHOR_NAME"], env["GIT_COMMITTER_NAME"]) == (AUTHOR_NAME, AUTHOR_NAME)
-    assert env["GIT_COMMITTER_DATE"] == env["GIT_AUTHOR_DATE"] == f"{BASE_DATE + 120} +0000"
+def test_outside_a_repository(tmp_path: Path):
+    result = run(
+        [sys.executable, str(REPO_ROOT / "course/build_steps.py"), "build", "-C", str(tmp_path)],
+        tmp_path,
+        {**os.environ, "GIT_CEILING_DIRECTORIES": str(tmp_path.parent)},
+        check=False,
+    )
+    assert result.returncode == 1 and "not inside a git repository" in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("# <solution> task\nx = 1\n", "never closed"),
+        ("# <solution>\nx = 1\n# </solution>\n", "needs a task"),
+        ("x = 1\n# </solution>\n", "without an opening"),
+        ("# <solution> a\n# <solution> b\n# </solution>\n", "inside a region"),
+    ],
+)
+def test_bad_markers_are_named(text: str, message: str):
+    with pytest.raises(StepsError, match=message):
+        split_markers(text, "x.py", python=True)
+
+
+# ---------------------------------------------------------------- the walk
+
+
+def _metrics(root: Path) -> dict:
+    return json.loads((root / "reports/metrics.json").read_text())
+
+
+NOTEBOOK_COMMAND = (
+    "jupyter nbconvert --to notebook --execute --KernelManager.transport=ipc iris_prototype.ipynb "
+    "--output-dir reports/runs"
+)
+TCP_WARNING = "Kernel is running over TCP without encryption"
+ANSI = re.compile(r"\x1b\[[0-9;]*m")
+
+
+class Walk:
+    """The learner of the README: the clone (a lesson run in it) and the steps folder `make steps` made."""
+
+    def __init__(self, repo: Repo):
+        self.repo, self.root = repo, default_steps_dir(repo.root)
+
+    def run(self, command: str, step: int, check: bool = True, readme: bool = True):
+        """Run a command in the steps folder, one the current branch's README shows (checked) unless `readme` is False.
+
+        From step 3 on, the README has the learner `export PYTHONPATH="$PWD/src"`: the branch's package.
+        """
+        if readme:
+            assert command in (self.root / "README.md").read_text(), f"the README does not show `{command}`"
+        argv = command.split()
+        argv = [sys.executable, *argv[1:]] if argv[0] == "python" else argv
+        env = {"PYTHONPATH": str(self.root / "src")} if step >= 3 else {}
+        result = self.repo.run(*argv, cwd=self.root, check=check, **env)
+        assert TCP_WARNING not in result.stderr, f"{command}: {result.stderr}"
+        return result
+
+    def switch(self, branch: str) -> None:
+        """`git switch` in the steps folder; both folders clean before and after (the lesson is the learner's)."""
+        for moment in ("before", "after"):
+            assert git(self.repo, "status", "--porcelain", cwd=self.root) == "", f"steps folder {moment} {branch}"
+            assert git(self.repo, "status", "--porcelain") == self.repo.lesson_status.strip(), f"checkout {moment}"
+            if moment == "before":
+                git(self.repo, "switch", "-q", branch, cwd=self.root)
+        assert git(self.repo, "branch", "--show-current", cwd=self.root) == branch
+
+    def unsolved(self, step: int, command: str) -> None:
+        """On the exercise branch, the documented command fails and names a task that is missing."""
+        exercise = STEPS[step - 1]
+        self.switch(exercise)
+        result = self.run(command, step, check=False)
+        output = ANSI.sub("", result.stdout + result.stderr)
+        assert result.returncode != 0, f"{exercise}: `{command}` succeeded although the exercise is not solved"
+        tasks = []
+        for path in git(self.repo, "diff", "--name-only", exercise, exercise + SOLUTION).splitlines():
+            text = git(self.repo, "show", f"{exercise}:{path}")
+            if path.endswith(".ipynb"):
+                text = "\n".join(cell.source for cell in nbformat.reads(text, 4).cells)
+            tasks += [line.strip().removeprefix(TODO_PREFIX) for line in text.splitlines() if TODO_PREFIX in line]
+        assert tasks, exercise
+        named = [task for task in tasks if f"{TODO_ERROR}: TODO (exercise): {task}" in output]
+        assert named, f"{exercise}: the failure names no task:\n{output[-2000:]}"
+        assert "done:" not in result.stdout  # no claim of success
+
+
+@pytest.mark.slow
+def test_walk_the_steps_beside_the_lessons(built: Repo):
+    """Steps 1 to 8 in the steps folder `make steps` made, each README's commands, in order."""
+    walk = Walk(built)
+    root = walk.root
+    assert (root / ".venv").is_symlink() and (root / ".venv").resolve() == (built.root / ".venv").resolve()
+    assert git(built, "branch", "--show-current", cwd=root) == STEPS[0]  # where make steps leaves it
+
+    for step in (1, 2, 3):  # the prototype notebook
+        walk.unsolved(step, NOTEBOOK_COMMAND)
+        walk.switch(CHAIN[step - 1])
+        walk.run(NOTEBOOK_COMMAND, step)
+        assert _metrics(root) == {"f1": COMMITTED_F1}
+        assert f"```\n{(root / 'reports/metrics.json').read_text()}```" in (root / "README.md").read_text()
+        for path in (
+            "data/raw/iris.csv",
+            "data/processed/test_iris.csv",
+            "models/model.joblib",
+            "reports/confusion_matrix.png",
+            "reports/runs/iris_prototype.ipynb",
+        ):
+            assert (root / path).is_file(), f"step {step}: {path}"
+
+    # Step 4: the stages, run by run_pipeline.py.
+    walk.unsolved(4, "python run_pipeline.py")
+    walk.switch(CHAIN[3])
+    result = walk.run("python run_pipeline.py", 4)
+    assert result.stdout.count("==> ") == 5
+    assert _metrics(root) == {"f1": COMMITTED_F1}
+    executed = nbformat.read(root / "reports/runs/evaluate.ipynb", 4)
+    assert executed.metadata.papermill.parameters == {"params_file": "params.yaml"}
+    # One stage with a params file of one's own (written in the folder, git-ignored).
+    walk.run("cp params.yaml my-params.yaml", 4)
+    set_param(root / "my-params.yaml", "data_split.test_size", 0.3)
+    walk.run(
+        "papermill --engine reproducible stages/data_split.ipynb reports/runs/data_split.ipynb "
+        "-p params_file my-params.yaml",
+        4,
+    )
+    executed = nbformat.read(root / "reports/runs/data_split.ipynb", 4)
+    assert executed.metadata.papermill.parameters == {"params_file": "my-params.yaml"}
+
+    # Step 5: dvc repro.
+    walk.switch(CHAIN[4])
+    first = walk.run("dvc repro", 5).stdout
+    # A fresh steps folder: no run-cache yet, so what step 4 left differently (the split) runs.
+    assert "Running stage 'data_split'" in first and "is cached" not in first
+    assert _metrics(root) == {"f1": COMMITTED_F1}
+    assert "up to date" in walk.run("dvc repro", 5).stdout
+    walk.run("dvc dag", 5)
+    set_param(root / "params.yaml", "data_split.test_size", 0.3)
+    changed = walk.run("dvc repro", 5, readme=False).stdout
+    assert "Running stage 'data_split'" in changed and "Running stage 'data_load'" not in changed
+    walk.run("git restore params.yaml dvc.lock", 5)
+    restored = walk.run("dvc repro", 5).stdout
+    assert "Stage 'data_split' is cached - skipping run" in restored  # the run-cache
+    assert "Running stage" not in restored
+    forced = walk.run("dvc repro --force", 5).stdout
+    assert all(f"Running stage '{stage}'" in forced for stage in ("data_load", "data_split", "evaluate"))
+    assert _metrics(root) == {"f1": COMMITTED_F1}
+
+    # Step 6: a DVC remote.
+    walk.switch(CHAIN[5])
+    # The solution's remote is /tmp/iris-dvc-remote; this walk's own, in config.local (git ignores it).
+    remote = root.parent / "walk-dvc-remote"
+    walk.run(f"dvc remote modify --local storage url {remote}", 6, readme=False)
+    walk.run("dvc repro", 6)
+    walk.run("dvc push", 6)
+    assert remote.is_dir() and any(remote.rglob("*"))
+    walk.run("rm data/raw/iris.csv models/model.joblib", 6)
+    assert "deleted" in walk.run("dvc status", 6).stdout
+    walk.run("dvc checkout", 6)
+    walk.run("rm -rf .dvc/cache", 6, readme=False)
+    walk.run("dvc pull", 6, readme=False)
+    assert (root / "models/model.joblib").is_file()
+
+    # Step 7: the score as a DVC metric.
+    walk.switch(CHAIN[6])
+    walk.run("dvc repro", 7)
+    walk.run("dvc metrics show", 7)
+    set_param(root / "params.yaml", "train.estimators.logreg.param_grid.C", [0.1])
+    walk.run("dvc repro", 7)
+    shown = walk.run("dvc metrics diff", 7).stdout
+    quoted = re.search(r"HEAD \(([0-9.]+), 5 digits shown\)", (root / "README.md").read_text())
+    assert quoted and quoted.group(1) in shown.split(), shown  # the figure as DVC's table prints it
+    diff = json.loads(walk.run("dvc metrics diff --json", 7, readme=False).stdout)
+    assert diff["reports/metrics.json"]["f1"]["old"] == COMMITTED_F1  # HEAD's score, against the new one
+    walk.run("dvc params diff", 7)
+    walk.run("git restore params.yaml dvc.lock reports/metrics.json", 7)
+    walk.run("dvc repro", 7)
+
+    # Step 8: DVC plots.
+    walk.switch(CHAIN[7])
+    walk.run("dvc repro", 8)
+    assert _metrics(root) == {"f1": COMMITTED_F1}
+    walk.run("dvc plots show", 8)
+    assert (root / "dvc_plots/index.html").is_file()
+    # The branch holds main's results: the run changed no committed file.
+    assert str(COMMITTED_F1) in walk.run("dvc metrics show --json", 8, readme=False).stdout
+    walk.switch(STEPS[0])  # back to the start: nothing of steps 1-8 is left untracked
+
+
+# ---------------------------------------------------------------- figures in the step READMEs
+
+
+def _figures_known() -> set[str]:
+    """What a step README may quote: the committed score as metrics.json holds it and as DVC's
+    tables show it (5 decimals), and the values of params.yaml (a README names a default)."""
+
+    def values(node):
+        if isinstance(node, dict):
+            for value in node.values():
+                yield from values(value)
+        elif isinstance(node, list):
+            for value in node:
+                yield from values(value)
+        else:
+            yield node
+
+    params = yaml.safe_load((REPO_ROOT / "params.yaml").read_text())
+    numbers = [COMMITTED_F1, round(COMMITTED_F1, 5), *(v for v in values(params) if isinstance(v, float))]
+    return {str(number) for number in numbers}
+
+
+class WorkingTree:
+    """What `render_names` reads, from this checkout's files rather than a commit."""
+
+    def read(self, path: str) -> bytes:
+        return (REPO_ROOT / path).read_bytes()
+
+
+def rendered_readme(step: int) -> str:
+    """A step's README as the builder writes it (`render: true`), from this checkout's values."""
+    text = (REPO_ROOT / "course" / f"step-{step}" / "README.md").read_bytes()
+    return render_file(text, f"step-{step}/README.md", render_names(WorkingTree())).decode()
+
+
+@pytest.mark.parametrize("step", range(1, 9))
+def test_figures_in_a_step_readme_are_the_committed_ones(step: int):
+    """A score or value quoted in a step README, as built, is main's committed one: a literal
+    left in the source goes stale when the pipeline's score moves, and fails here (the walk
+    test checks that each step's run gives COMMITTED_F1)."""
+    known = _figures_known()
+    stale = [
+        f"README.md:{number}: {figure}"
+        for number, line in enumerate(rendered_readme(step).splitlines(), 1)
+        for figure in QUOTED.findall(line)
+        if figure not in known
+    ]
+    assert not stale, "figures that are not the committed ones:\n" + "\n".join(stale)
+
+
+@pytest.mark.parametrize("step", [1, 2, 3, 4, 5])
+def test_readmes_show_metrics_json_as_cat_prints_it(step: int):
+    """Not `{"f1": ...}` on one line: the file as the pipeline writes it (indent 2), in its own block."""
+    committed = (REPO_ROOT / "reports/metrics.json").read_text()
+    assert committed.count("\n") > 1  # pretty-printed
+    text = rendered_readme(step)
+    assert "cat reports/metrics.json\n" in text, f"step {step}: no `cat reports/metrics.json`"
+    assert f"```\n{committed}```" in text
+    assert '{"f1"' not in text
+
+
+def test_readmes_quote_the_committed_score_and_default_from_their_sources():
+    params = yaml.safe_load((REPO_ROOT / "params.yaml").read_text())
+    default_c = params["train"]["estimators"]["logreg"]["param_grid"]["C"]
+    assert f"`{default_c}` to `[0.1]`" in rendered_readme(7)
+    assert f"HEAD ({round(COMMITTED_F1, 5)}, 5 digits shown)" in rendered_readme(7)
+
+
+def test_rendering_names_a_failing_field_and_writes_python_literals():
+    names = render_names(WorkingTree())
+    with pytest.raises(StepsError, match=r"x\.md: UndefinedError: .*'f2'"):
+        render_file(b'{{ metrics["f2"] }}', "x.md", names)
+    assert render_file(b"{{ py(x) }}", "x.py", {"x": {"a": ("b", "c")}}) == b'{"a": ("b", "c")}'
+    long = {f"feature_{i}_to_feature_{i + 1}": (f"feature_{i}", f"feature_{i + 1}") for i in range(3)}
+    written = render_file(b"{{ py(x) }}", "x.py", {"x": long}).decode()  # one item a line, past 80 characters
+    assert written.splitlines()[1] == '    "feature_0_to_feature_1": ("feature_0", "feature_1"),'
+    assert ast.literal_eval(written) == long

@@ -47,43 +47,43 @@ def test_project_params_load_with_course_defaults():
     [
         (
             lambda d: d["data_split"].__setitem__("test_size", "0.2"),
-            "data_split.test_size = '0.2' (str): expected a number between 0 and 1",
+            "data_split.test_size = '0.2' (str): input should be a valid number",
         ),
         (
             lambda d: d["data_split"].__setitem__("test_size", 1.5),
-            "data_split.test_size = 1.5 (float): expected a number between 0 and 1, both excluded",
+            "data_split.test_size = 1.5 (float): input should be less than 1",
         ),
         (
             lambda d: d["data_split"].__setitem__("test_size", 0),
-            "data_split.test_size = 0 (int): expected a number between 0 and 1",
+            "data_split.test_size = 0 (int): input should be greater than 0",
         ),
         (
             lambda d: d["base"].__setitem__("random_state", "42"),
-            "base.random_state = '42' (str): expected an integer",
+            "base.random_state = '42' (str): input should be a valid integer",
         ),
         (
             lambda d: d["base"].__setitem__("random_state", True),
-            "base.random_state = True (bool): expected an integer",
+            "base.random_state = True (bool): input should be a valid integer",
         ),
-        (lambda d: d["train"].__setitem__("cv", 1), "train.cv = 1 (int): expected an integer of at least 2"),
+        (lambda d: d["train"].__setitem__("cv", 1), "train.cv = 1 (int): input should be greater than or equal to 2"),
         (
             lambda d: d["train"].__setitem__("estimator_name", "forest"),
-            "train.estimator_name = 'forest' (str): expected one of logreg, svm, knn",
+            "train.estimator_name = 'forest': expected an estimator with a grid under train.estimators (",
         ),
         (lambda d: d["data_split"].pop("test_size"), "data_split.test_size is missing"),
         (lambda d: d.pop("evaluate"), "evaluate is missing"),
         (
             lambda d: d["featurize"].__setitem__("target", "x"),
-            "featurize.target = 'x' (str) is not a known key: expected only features_path",
+            "featurize.target = 'x' (str): extra inputs are not permitted",
         ),
-        (lambda d: d.__setitem__("extra", {}), "extra = {} (dict) is not a known key"),
+        (lambda d: d.__setitem__("extra", {}), "extra = {} (dict): extra inputs are not permitted"),
         (
             lambda d: d["train"]["estimators"]["logreg"]["param_grid"].__setitem__("C", 0.1),
-            "train.estimators.logreg.param_grid.C = 0.1 (float): expected a non-empty list of values",
+            "train.estimators.logreg.param_grid.C = 0.1 (float): input should be a valid list",
         ),
         (
             lambda d: d["base"].__setitem__("log_level", "LOUD"),
-            "base.log_level = 'LOUD' (str): expected one of DEBUG, INFO, WARNING, ERROR",
+            "base.log_level = 'LOUD' (str): input should be 'DEBUG', 'INFO', 'WARNING' or 'ERROR'",
         ),
     ],
     ids=[
@@ -117,7 +117,7 @@ def test_estimator_without_a_grid_is_rejected(raw):
     data = copy.deepcopy(raw)
     del data["train"]["estimators"]["svm"]
     data["train"]["estimator_name"] = "svm"
-    with pytest.raises(ConfigError, match=r"train.estimator_name = 'svm' \(str\): expected an estimator with a grid"):
+    with pytest.raises(ConfigError, match=r"train.estimator_name = 'svm': expected an estimator with a grid"):
         parse_params(data)
 
 
@@ -129,7 +129,7 @@ def test_malformed_yaml_names_file_and_line(tmp_path):
 
 def test_top_level_must_be_a_mapping(tmp_path):
     path = write(tmp_path, "- just\n- a list\n")
-    with pytest.raises(ConfigError, match=r"expected a mapping of keys to values"):
+    with pytest.raises(ConfigError, match=r"params.yaml: the top level = .*: input should be a valid dictionary"):
         load_params(path)
 
 
@@ -169,6 +169,11 @@ def test_the_project_params_fit_the_data_and_scikit_learn():
             "expected a value SVC accepts (The 'kernel' parameter of SVC must be a str among",
         ),
         (
+            "train.estimators.forest",
+            {"param_grid": {"n_estimators": [10]}},
+            "train.estimators.forest: expected one of logreg, svm, knn",
+        ),
+        (
             "train.estimators.knn.param_grid.k",
             [3],
             "train.estimators.knn.param_grid.k is not a parameter of "
@@ -183,3 +188,17 @@ def test_values_the_data_or_scikit_learn_refuse_name_their_key(tmp_path, key, va
     with pytest.raises(ConfigError) as info:
         check_against_data(load_params(path), load_iris_frame(), source="params.yaml")
     assert str(info.value).startswith(f"params.yaml: {expected}")
+
+
+@pytest.mark.parametrize(
+    ("imports", "may_use"),
+    [
+        ("from iris_pipeline.config import load_params; load_params(sys.argv[1])", set()),
+        ("from iris_pipeline import config, dataset, features, io, logs", {"pandas"}),
+    ],
+    ids=["reading-params", "featurize-stage"],
+)
+def test_a_stage_imports_only_what_it_uses(imports, may_use):
+    heavy = "print(*sorted({m.split('.')[0] for m in sys.modules} & {'sklearn', 'scipy', 'matplotlib', 'pandas'}))"
+    done = run([sys.executable, "-c", f"import sys; {imports}; {heavy}", str(PARAMS)], REPO_ROOT)
+    assert set(done.stdout.split()) == may_use

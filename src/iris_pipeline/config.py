@@ -7,8 +7,9 @@ the value and what was expected.
 
 `check_against_data` adds what only the data and scikit-learn can tell: the split
 leaves rows on both sides, the folds fit the smallest class of the training rows, and
-every value of every grid is one its estimator accepts (scikit-learn's own parameter
-validation, before any fitting). `python -m iris_pipeline.config params.yaml` runs both;
+every estimator is one train.py knows and every value of every grid is one it accepts
+(scikit-learn checks an estimator's parameters when it is fitted, so each value is fitted
+once on the training rows). `python -m iris_pipeline.config params.yaml` runs both;
 it is the pipeline's first stage, `check_params`, which `dvc repro` reruns whenever
 params.yaml changes at all, before any other stage deletes its outputs.
 """
@@ -19,19 +20,15 @@ import argparse
 import math
 import posixpath
 import sys
+import warnings
 from pathlib import Path
-from typing import Annotated, Any, Literal
+from typing import TYPE_CHECKING, Annotated, Any, Literal
 
-import pandas as pd
 import yaml
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError, model_validator
-from sklearn.utils._param_validation import InvalidParameterError
 
-from iris_pipeline.dataset import TARGET_COLUMN, load_iris_frame, split_train_test
-from iris_pipeline.io import atomic_path
-from iris_pipeline.train import ESTIMATORS, make_estimator
-
-EstimatorName = Literal[tuple(ESTIMATORS)]  # logreg, svm, knn: the names train.py defines
+if TYPE_CHECKING:
+    import pandas as pd
 
 
 class ConfigError(ValueError):
@@ -41,7 +38,7 @@ class ConfigError(ValueError):
 def _inside_project(path: str) -> str:
     normal = posixpath.normpath(path)
     if path.startswith(("/", "~")) or normal == ".." or normal.startswith("../"):
-        raise ValueError("a path inside the project, relative to its root (DVC tracks nothing outside it)")
+        raise ValueError("expected a path inside the project, relative to its root (DVC tracks nothing outside it)")
     return path
 
 
@@ -67,7 +64,7 @@ class FeaturizeParams(Section):
 
 
 class DataSplitParams(Section):
-    test_size: float = Field(gt=0, lt=1, description="a number between 0 and 1, both excluded")
+    test_size: float = Field(gt=0, lt=1)
     trainset_path: ProjectPath
     testset_path: ProjectPath
 
@@ -77,18 +74,17 @@ class EstimatorParams(Section):
 
 
 class TrainParams(Section):
-    cv: int = Field(ge=2, description="an integer of at least 2")
-    estimator_name: EstimatorName
-    estimators: dict[EstimatorName, EstimatorParams]
+    cv: int = Field(ge=2)
+    estimator_name: str  # one of train.ESTIMATORS: checked by `check_against_data`
+    estimators: dict[str, EstimatorParams]
     model_path: ProjectPath
 
     @model_validator(mode="after")
     def _chosen_estimator_has_a_grid(self) -> TrainParams:
         if self.estimator_name not in self.estimators:
-            raise _KeyProblem(
-                ("estimator_name",),
-                self.estimator_name,
-                f"an estimator with a grid under train.estimators ({', '.join(self.estimators)})",
+            raise ValueError(
+                f"estimator_name = {self.estimator_name!r}: expected an estimator with a grid under "
+                f"train.estimators ({', '.join(self.estimators)})"
             )
         return self
 
@@ -126,90 +122,28 @@ class Params(Section):
     evaluate: EvaluateParams
 
 
-class _KeyProblem(ValueError):
-    """Raised inside a model validator to name the key it concerns (pydantic would name the model)."""
-
-    def __init__(self, loc: tuple[str, ...], value: Any, expected: str):
-        super().__init__(expected)
-        self.loc, self.value, self.expected = loc, value, expected
-
-
-# What pydantic's error types mean, said as what was expected.
-EXPECTED = {
-    "int_type": "an integer",
-    "float_type": "a number",
-    "string_type": "a string",
-    "string_too_short": "a non-empty string",
-    "bool_type": "true or false",
-    "dict_type": "a mapping of keys to values",
-    "model_type": "a mapping of keys to values",
-    "list_type": "a non-empty list of values to search",
-}
-
-
 def _describe(value: Any) -> str:
     return f"{value!r} ({type(value).__name__})"
 
 
-def _is_model(annotation: Any) -> bool:
-    return isinstance(annotation, type) and issubclass(annotation, BaseModel)
-
-
-def _model_at(loc: tuple) -> type[BaseModel] | None:
-    """The model class that holds the key at `loc` (None inside a plain dict)."""
-    model: Any = Params
-    for part in loc[:-1]:
-        field = model.model_fields.get(part) if _is_model(model) else None
-        model = field.annotation if field is not None else None
-    return model if _is_model(model) else None
-
-
 def _message(error: dict, source: str) -> str:
-    """One line for one pydantic error: file, key, value, what was expected."""
-    loc = tuple(str(part) for part in error["loc"])
-    key = ".".join(loc)
-    kind, value, ctx = error["type"], error.get("input"), error.get("ctx") or {}
-    holder = _model_at(loc) if loc else None
-    names = ", ".join(holder.model_fields) if holder else ""
-    where = ".".join(loc[:-1]) or "the top level"
-    if kind == "missing":
-        return f"{source}: {key} is missing: expected keys {names} in {where}"
-    if kind == "extra_forbidden":
-        return f"{source}: {key} = {_describe(value)} is not a known key: expected only {names} in {where}"
-    field = holder.model_fields.get(loc[-1]) if holder else None
-    if field is not None and field.description and kind not in ("literal_error", "value_error"):
-        expected = field.description  # the field says what it takes, for a wrong type or range alike
-    elif kind in ("greater_than", "greater_than_equal", "less_than", "less_than_equal"):
-        expected = "a number " + {
-            "greater_than": f"greater than {ctx.get('gt')}",
-            "greater_than_equal": f"of at least {ctx.get('ge')}",
-            "less_than": f"less than {ctx.get('lt')}",
-            "less_than_equal": f"of at most {ctx.get('le')}",
-        }[kind]
-    elif kind == "literal_error":
-        expected = "one of " + ctx["expected"].replace("'", "").replace(" or ", ", ")
-    elif kind == "too_short":
-        expected = "a non-empty list of values to search" if ctx.get("field_type") == "List" else "at least one entry"
-    elif kind == "value_error":
-        expected = str(ctx.get("error", error["msg"]))
-    else:
-        expected = EXPECTED.get(kind, error["msg"].lower())
-    return f"{source}: {key} = {_describe(value)}: expected {expected}"
+    """One line for pydantic's first error: the file, the key, the value, pydantic's own words."""
+    key = ".".join(map(str, error["loc"])) or "the top level"
+    if error["type"] == "missing":
+        return f"{source}: {key} is missing (field required)"
+    if error["type"] != "value_error":
+        return f"{source}: {key} = {_describe(error['input'])}: {error['msg'][0].lower()}{error['msg'][1:]}"
+    if isinstance(error["input"], dict):  # a check across a section's keys names its own key
+        return f"{source}: {key}.{error['ctx']['error']}"
+    return f"{source}: {key} = {_describe(error['input'])}: {error['ctx']['error']}"
 
 
 def parse_params(raw: Any, source: str = "params.yaml") -> Params:
     """Validate an already-parsed configuration mapping and return typed params."""
-    if not isinstance(raw, dict):
-        raise ConfigError(f"{source}: the top level = {_describe(raw)}: expected a mapping of keys to values")
     try:
         return Params.model_validate(raw)
     except ValidationError as err:
-        first = err.errors(include_url=False)[0]
-        problem = first.get("ctx", {}).get("error")
-        if isinstance(problem, _KeyProblem):  # a model validator's own finding: name its key
-            key = ".".join([*map(str, first["loc"]), *problem.loc])
-            raise ConfigError(f"{source}: {key} = {_describe(problem.value)}: expected {problem.expected}") from None
-        raise ConfigError(_message(first, source)) from None
+        raise ConfigError(_message(err.errors(include_url=False)[0], source)) from None
 
 
 def load_params(path: str | Path = "params.yaml") -> Params:
@@ -233,6 +167,10 @@ def load_params(path: str | Path = "params.yaml") -> Params:
 
 def check_against_data(params: Params, frame: pd.DataFrame, source: str = "params.yaml") -> None:
     """Raise `ConfigError` for values the data or scikit-learn cannot accept, naming the key."""
+    # Imported here, not at the top: a stage that only reads params.yaml pays no scikit-learn import.
+    from iris_pipeline.dataset import TARGET_COLUMN, split_train_test
+    from iris_pipeline.train import ESTIMATORS, make_estimator
+
     rows = len(frame)
     test_rows = math.ceil(params.data_split.test_size * rows)
     if not 0 < test_rows < rows:
@@ -247,7 +185,10 @@ def check_against_data(params: Params, frame: pd.DataFrame, source: str = "param
             f"{source}: train.cv = {_describe(params.train.cv)}: expected at most {smallest} folds: the smallest "
             f"class has {smallest} of the {len(train_set)} training rows"
         )
+    features, target = train_set.drop(columns=[TARGET_COLUMN]), train_set[TARGET_COLUMN]
     for name, spec in params.train.estimators.items():
+        if name not in ESTIMATORS:
+            raise ConfigError(f"{source}: train.estimators.{name}: expected one of {', '.join(ESTIMATORS)}")
         estimator_class = ESTIMATORS[name].__name__
         accepted = sorted(make_estimator(name, params.base.random_state).get_params())
         for hyperparameter, values in spec.param_grid.items():
@@ -258,9 +199,11 @@ def check_against_data(params: Params, frame: pd.DataFrame, source: str = "param
                 )
             for value in values:  # each value on a fresh estimator, as the grid search sets it
                 estimator = make_estimator(name, params.base.random_state).set_params(**{hyperparameter: value})
-                try:
-                    estimator._validate_params()
-                except InvalidParameterError as err:
+                try:  # fit() checks its parameters first (scikit-learn's InvalidParameterError, a ValueError)
+                    with warnings.catch_warnings():
+                        warnings.simplefilter("ignore")  # a grid value may not converge on its own
+                        estimator.fit(features, target)
+                except (ValueError, TypeError) as err:
                     raise ConfigError(
                         f"{source}: {key} = {_describe(value)}: expected a value {estimator_class} accepts ({err})"
                     ) from None
@@ -272,6 +215,9 @@ def main(argv: list[str] | None = None) -> int:
     With `--record`, a success is also written to FILE (the `check_params` stage's output,
     which `data_load` depends on, so that the check runs before any other stage).
     """
+    from iris_pipeline.dataset import load_iris_frame
+    from iris_pipeline.io import atomic_path
+
     parser = argparse.ArgumentParser(prog="python -m iris_pipeline.config", description=main.__doc__.splitlines()[0])
     parser.add_argument("path", nargs="?", default="params.yaml", help="the params file [params.yaml]")
     parser.add_argument("--record", type=Path, help="write the verdict to this file too, on success")

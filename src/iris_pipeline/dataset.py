@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import pandas as pd
-from sklearn.datasets import load_iris
-from sklearn.model_selection import train_test_split
+
+# scikit-learn is imported inside the two functions that use it, so that a stage that only
+# needs the column names below (featurize) starts without it.
 
 FEATURE_COLUMNS = ("sepal_length", "sepal_width", "petal_length", "petal_width")
 TARGET_COLUMN = "target"
@@ -17,15 +18,17 @@ def load_iris_frame() -> pd.DataFrame:
 
     No download: the data is part of scikit-learn.
     """
+    from sklearn.datasets import load_iris
+
     frame = load_iris(as_frame=True).frame
     frame.columns = [*FEATURE_COLUMNS, TARGET_COLUMN]
     return frame
 
 
-def split_train_test(
-    frame: pd.DataFrame, test_size: float, random_state: int
-) -> tuple[pd.DataFrame, pd.DataFrame]:
+def split_train_test(frame: pd.DataFrame, test_size: float, random_state: int) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Shuffle and split rows into train and test sets (not stratified, as in the course)."""
+    from sklearn.model_selection import train_test_split
+
     train, test = train_test_split(frame, test_size=test_size, random_state=random_state)
     return train.reset_index(drop=True), test.reset_index(drop=True)
 

@@ -15,7 +15,6 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-import joblib
 import pandas as pd
 
 # What marks the project's root folder: the pipeline (dvc.yaml), or before DVC runs it
@@ -94,6 +93,8 @@ def load_model(path: str | Path, produced_by: str = "train") -> Any:
     path = Path(path)
     if not path.is_file():
         raise _missing(path, produced_by, "no such file")
+    import joblib  # only the stages that read or write a model need it
+
     try:
         return joblib.load(path)
     except Exception as err:  # joblib raises many kinds on a corrupt file
@@ -131,6 +132,8 @@ def write_json(data: Any, path: str | Path) -> Path:
 
 def save_model(model: Any, path: str | Path) -> Path:
     """Pickle an estimator with joblib, atomically."""
+    import joblib
+
     with atomic_path(path) as tmp:
         joblib.dump(model, tmp)
     return Path(path)

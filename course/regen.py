@@ -110,6 +110,7 @@ def regen(root: Path = ROOT, allow_dirty: bool = False) -> None:
 IDENTITY = ("-c", "user.name=regen-check", "-c", "user.email=regen-check@example.com")
 NEW_FEATURE = '    "sepal_width_to_petal_width": ("sepal_width", "petal_width"),\n'
 NEW_CS = ([0.01], [0.001])  # the first that is not already the default
+C_KEY = "train.estimators.logreg.param_grid.C"
 
 
 def add_feature(clone: Path) -> None:
@@ -123,19 +124,12 @@ def add_feature(clone: Path) -> None:
 
 
 def default_c(root: Path) -> list:
-    params = yaml.safe_load((root / "params.yaml").read_text())
-    return params["train"]["estimators"]["logreg"]["param_grid"]["C"]
+    return yaml.safe_load((root / "params.yaml").read_text())["train"]["estimators"]["logreg"]["param_grid"]["C"]
 
 
 def new_c(root: Path) -> list:
     """The new default C the check sets: [0.01], or [0.001] where [0.01] is the default already."""
     return next(c for c in NEW_CS if c != default_c(root))
-
-
-def set_default_c(clone: Path) -> None:
-    """A new default C for logistic regression, set by key in params.yaml."""
-    run(str(clone / ".venv/bin/python"), "-m", "workbook.params", "params.yaml",
-        f"train.estimators.logreg.param_grid.C={json.dumps(new_c(clone))}", cwd=clone)
 
 
 def lesson_text(clone: Path, lesson: str) -> str:
@@ -161,7 +155,7 @@ def shows_new_score(clone: Path, before: dict) -> list[str]:
 
 def shows_new_c(clone: Path, before: dict) -> list[str]:
     problems = []
-    grid_c = default_c(clone)  # as set by set_default_c and committed
+    grid_c = default_c(clone)  # as the change set it and committed
     if f"(`C={grid_c[0]}`)" not in lesson_text(clone, "01-introduction.ipynb"):
         problems.append(f"lesson 1's text does not name the new default C={grid_c[0]}")
     if f"`{grid_c}` to `[0.1]`" not in step_readme(clone, "step-7-metrics-and-experiments"):
@@ -170,10 +164,11 @@ def shows_new_c(clone: Path, before: dict) -> list[str]:
 
 
 def set_default(dotted: str, value: object):
-    """A change that sets one default of params.yaml by key."""
+    """A change that sets one default of params.yaml by key (`value`: a value, or one of the clone's)."""
 
     def change(clone: Path) -> None:
-        run(str(clone / ".venv/bin/python"), "-m", "workbook.params", "params.yaml", f"{dotted}={value}", cwd=clone)
+        new = json.dumps(value(clone) if callable(value) else value)
+        run(str(clone / ".venv/bin/python"), "-m", "workbook.params", "params.yaml", f"{dotted}={new}", cwd=clone)
 
     return change
 
@@ -205,7 +200,7 @@ def shown_by_lessons(dotted: str, value: object):
 
 CHANGES = {
     "new-feature": ("add a third engineered feature (sepal width / petal width)", add_feature, shows_new_score),
-    "default-c": ("set a new default C of logistic regression", set_default_c, shows_new_c),
+    "default-c": ("set a new default C of logistic regression", set_default(C_KEY, new_c), shows_new_c),
     "default-cv": ("set train.cv: 5", set_default("train.cv", 5), shown_by_lessons("train.cv", 5)),
     "seed": ("set base.random_state: 7", set_default("base.random_state", 7), shown_by_lessons("random_state", 7)),
 }

@@ -14,7 +14,7 @@ UV_VERSION := 0.13.9
 # What the environment is made from. The stamp is named by a hash of their content, not
 # dated by their timestamps, so switching git branches back and forth (which touches
 # files) reinstalls nothing; changing a pin does.
-SETUP_INPUTS := requirements.txt pyproject.toml tools/pyproject.toml $(ENGINE)/pyproject.toml $(ENGINE)/papermill_reproducible.py
+SETUP_INPUTS := requirements.txt pyproject.toml tools/pyproject.toml $(ENGINE)/pyproject.toml $(wildcard $(ENGINE)/*.py)
 # cksum is POSIX (older macOS has no sha256sum).
 STAMP := $(VENV)/.installed-$(shell cat $(SETUP_INPUTS) Makefile 2>/dev/null | cksum | cut -d' ' -f1)
 UV := $(BIN)/uv pip install --python $(BIN)/python

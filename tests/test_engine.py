@@ -1,4 +1,5 @@
-"""The `reproducible` papermill engine: volatile metadata is dropped, the rest kept."""
+"""The `reproducible` papermill engine: the same bytes on every run, the early kernel, no kernel or
+socket left behind (what it drops from a notebook, `notebook_hygiene.scrub`: tests/test_hygiene.py)."""
 
 from __future__ import annotations
 
@@ -11,29 +12,8 @@ import papermill  # (imported first: papermill loads its engines while it is imp
 import papermill_reproducible
 import pytest
 from nbformat.v4 import new_code_cell, new_notebook
-from papermill_reproducible import scrub
 
 from conftest import run
-
-
-def test_scrub_drops_timings_ids_and_python_version():
-    cell = new_code_cell("x = 1", id="random1")
-    cell.metadata.update(
-        tags=["injected-parameters"],
-        execution={"iopub.status.busy": "2024-01-01T00:00:00"},
-        papermill={"start_time": "t0", "end_time": "t1", "duration": 1.0, "status": "completed"},
-    )
-    nb = new_notebook(cells=[cell])
-    nb.metadata.update(
-        papermill={"start_time": "t0", "end_time": "t1", "duration": 2.0, "parameters": {"a": 1}},
-        language_info={"name": "python", "version": "3.11.7"},
-    )
-    scrub(nb)
-    assert nb.metadata.papermill == {"parameters": {"a": 1}}
-    assert nb.metadata.language_info == {"name": "python"}
-    assert cell.id == "injected-parameters"
-    assert "execution" not in cell.metadata
-    assert cell.metadata.papermill == {"status": "completed"}
 
 
 def test_engine_runs_twice_to_identical_bytes_and_creates_the_folder(tmp_path):
@@ -46,24 +26,8 @@ def test_engine_runs_twice_to_identical_bytes_and_creates_the_folder(tmp_path):
     outputs = []
     out = tmp_path / "runs" / "deeper" / "out.ipynb"  # the folder does not exist yet
     for _ in range(2):
-        run(
-            [
-                sys.executable,
-                "-m",
-                "papermill",
-                "--engine",
-                "reproducible",
-                "--no-progress-bar",
-                "-k",
-                "python3",
-                str(source),
-                str(out),
-                "-p",
-                "n",
-                "21",
-            ],
-            tmp_path,
-        )
+        command = ["-m", "papermill", "--engine", "reproducible", "--no-progress-bar", "-k", "python3"]
+        run([sys.executable, *command, str(source), str(out), "-p", "n", "21"], tmp_path)
         outputs.append(out.read_text())
     assert outputs[0] == outputs[1]
     assert "42" in outputs[0]
@@ -126,24 +90,12 @@ def test_papermill_command_leaves_no_kernel_or_connection_file(tmp_path, outcome
     temp.mkdir()
     env = {**os.environ, "JUPYTER_RUNTIME_DIR": str(runtime), "TMPDIR": str(temp)}
     extra = {"done": [], "cell-fails": ["-p", "fail", "True"], "unknown-parameter": ["-p", "fial", "True"]}[outcome]
-    result = run(
-        [
-            str(Path(sys.executable).with_name("papermill")),
-            "--engine",
-            "reproducible",
-            "--no-progress-bar",
-            str(source),
-            str(tmp_path / "out.ipynb"),
-            *extra,
-        ],
-        tmp_path,
-        env=env,
-        check=False,
-    )
+    command = [str(Path(sys.executable).with_name("papermill")), "--engine", "reproducible", "--no-progress-bar"]
+    result = run([*command, str(source), str(tmp_path / "out.ipynb"), *extra], tmp_path, env=env, check=False)
     assert result.returncode == (0 if outcome == "done" else 1), result.stderr
     if outcome != "unknown-parameter":
         assert not Path(f"/proc/{_printed_pid(tmp_path / 'out.ipynb')}").exists()
-    # No connection file or IPC socket left, where jupyter_client puts them or in the folder.
+    # No connection file or IPC socket left (both go to the temporary folder), nor anything in the folder.
     written = {"unknown-parameter": []}.get(outcome, ["out.ipynb"])
     assert sorted(p.name for p in tmp_path.iterdir()) == ["in.ipynb", *written, "temp"]
     assert list(temp.iterdir()) == []

@@ -1,12 +1,12 @@
-"""Repository hygiene: the pre-commit hooks pass on what is committed, and they catch what they claim.
+"""Repository hygiene: what a notebook stores (notebook_hygiene), the pre-commit hooks pass on
+what is committed and catch what they claim.
 
 - `pre-commit run --all-files` in a fresh clone of this repository (committed files only,
-  PRE_COMMIT_HOME and git config in a temporary folder) passes: ruff on code and
-  notebooks, lesson outputs from one clean run, YAML/JSON parse, no file over 1 MB.
-- Every hook is local and uses the project's environment (nothing to download).
-- The YAML, JSON and large-file hooks are pre-commit-hooks' commands, shown here to
-  catch what they claim; tools/check_notebook_outputs.py (the one check no tool has):
-  unit tests, e.g. out-of-order execution counts fail naming the notebook and the cell.
+  PRE_COMMIT_HOME and git config in a temporary folder) passes; every hook is local and uses
+  the project's environment (nothing to download).
+- The YAML, JSON and large-file hooks are pre-commit-hooks' commands, shown here to catch
+  what they claim; tools/check_notebook_outputs.py (the one check no tool has): unit tests,
+  e.g. out-of-order execution counts fail naming the notebook and the cell.
 - .gitattributes routes notebook diffs/merges to nbdime's git drivers.
 """
 
@@ -20,10 +20,11 @@ from pathlib import Path
 
 import pytest
 import yaml
+from nbformat.v4 import new_code_cell, new_notebook
+from notebook_hygiene import PORTABLE_ROOT, portable_text, scrub
 
 from conftest import REPO_ROOT, SLOWEST_FIRST, Repo, run
 from conftest import isolated_env as git_isolated_env
-from workbook.run_lessons import PORTABLE_ROOT, portable_text
 
 CHECKER_PATH = REPO_ROOT / "tools" / "check_notebook_outputs.py"
 PRE_COMMIT_CONFIG = REPO_ROOT / ".pre-commit-config.yaml"
@@ -98,91 +99,66 @@ def error(ename: str = "ValueError", evalue: str = "boom") -> dict:
     return {"output_type": "error", "ename": ename, "evalue": evalue, "traceback": []}
 
 
-def write_notebook(path: Path, cells: list[dict]) -> Path:
+def write_notebook(path: Path, cells: list[dict], metadata: dict | None = None) -> Path:
     markdown = {"cell_type": "markdown", "id": "intro", "source": "# Title", "metadata": {}}
-    notebook = {"cells": [markdown, *cells], "metadata": {}, "nbformat": 4, "nbformat_minor": 5}
+    notebook = {"cells": [markdown, *cells], "metadata": metadata or {}, "nbformat": 4, "nbformat_minor": 5}
     path.write_text(json.dumps(notebook), encoding="utf-8")
     return path
 
 
-def test_clean_run_passes(tmp_path: Path) -> None:
-    nb = write_notebook(
-        tmp_path / "ok.ipynb",
+CHECKS = {  # cells after the title -> the start of each problem the checker names (none: it passes)
+    "clean run": (
         [code_cell("x = 1", 1), code_cell("print(x)", 2, [stream("1\n")]), code_cell("", None), code_cell("x", 3)],
-    )
-    assert checker.check_notebook(nb) == []
+        [],
+    ),
+    "never run": ([code_cell("x = 1", None), code_cell("x", None)], []),
+    "out of order": (
+        [code_cell("a = 1", 1), code_cell("b = 2", 3), code_cell("c", 2)],
+        [
+            "nb.ipynb: cell 3 (id c3): execution_count 3, expected 2",
+            "nb.ipynb: cell 4 (id c2): execution_count 2, expected 4",
+        ],
+    ),
+    "a cell rerun": (
+        [code_cell("a = 1", 1), code_cell("b = 2", 5)],
+        ["nb.ipynb: cell 3 (id c5): execution_count 5, expected 2"],
+    ),
+    "a cell not run": (
+        [code_cell("print(1)", 1, [stream("1\n")]), code_cell("x", None)],
+        ["nb.ipynb: cell 3 (id cNone): not executed (execution_count null)"],
+    ),
+    "an error": ([code_cell("raise", 1, [error()])], ["nb.ipynb: cell 2 (id c1): error output ValueError: boom"]),
+    "an error shown": ([code_cell("raise", 1, [error()], tags=["raises-exception"])], []),
+    "a machine path": (
+        [code_cell("!ls", 1, [stream("in /home/ana/mlops/lessons/x.py\n")])],
+        ["nb.ipynb: cell 2: an absolute path into a checkout, '/home/ana/mlops/lessons/'"],
+    ),
+    "the portable path": ([code_cell("!ls", 1, [stream(f"in {PORTABLE_ROOT}/lessons/x.py\n")])], []),
+}
 
 
-def test_never_run_notebook_passes(tmp_path: Path) -> None:
-    nb = write_notebook(tmp_path / "fresh.ipynb", [code_cell("x = 1", None), code_cell("x", None)])
-    assert checker.check_notebook(nb) == []
+@pytest.mark.parametrize("case", CHECKS)
+def test_the_checker_names_each_problem_with_file_and_cell(tmp_path: Path, case: str) -> None:
+    cells, expected = CHECKS[case]
+    nb = write_notebook(tmp_path / "nb.ipynb", cells)
+    problems = [problem.removeprefix(str(tmp_path) + "/") for problem in checker.check_notebook(nb)]
+    assert len(problems) == len(expected), problems
+    assert all(problem.startswith(start) for start, problem in zip(expected, problems, strict=True)), problems
 
 
-def test_out_of_order_counts_fail_naming_file_and_cell(tmp_path: Path) -> None:
-    nb = write_notebook(tmp_path / "shuffled.ipynb", [code_cell("a = 1", 1), code_cell("b = 2", 3), code_cell("c", 2)])
-    problems = checker.check_notebook(nb)
-    assert problems, "out-of-order execution counts were accepted"
-    first = problems[0]
-    assert str(nb) in first and "cell 3 (id c3)" in first and "execution_count 3, expected 2" in first, problems
-
-
-def test_rerun_cell_fails(tmp_path: Path) -> None:
-    nb = write_notebook(tmp_path / "rerun.ipynb", [code_cell("a = 1", 1), code_cell("b = 2", 5)])
-    assert any("cell 3" in p and "expected 2" in p for p in checker.check_notebook(nb))
-
-
-def test_unexecuted_cell_in_a_run_notebook_fails(tmp_path: Path) -> None:
-    nb = write_notebook(tmp_path / "partial.ipynb", [code_cell("print(1)", 1, [stream("1\n")]), code_cell("x", None)])
-    problems = checker.check_notebook(nb)
-    assert len(problems) == 1 and "cell 3" in problems[0] and "null" in problems[0], problems
-
-
-def test_error_output_fails_unless_tagged(tmp_path: Path) -> None:
-    untagged = write_notebook(tmp_path / "err.ipynb", [code_cell("raise ValueError('boom')", 1, [error()])])
-    problems = checker.check_notebook(untagged)
-    assert len(problems) == 1 and "err.ipynb: cell 2" in problems[0] and "ValueError: boom" in problems[0]
-    tagged = write_notebook(
-        tmp_path / "shown.ipynb", [code_cell("raise ValueError('boom')", 1, [error()], tags=["raises-exception"])]
-    )
-    assert checker.check_notebook(tagged) == []
-
-
-def test_not_json_fails(tmp_path: Path) -> None:
-    nb = tmp_path / "broken.ipynb"
+def test_the_checker_refuses_a_python_version_and_unreadable_files(tmp_path: Path) -> None:
+    nb = write_notebook(tmp_path / "nb.ipynb", [code_cell("x", None)], {"language_info": {"version": "3.11.7"}})
+    rerun = f"rerun it top to bottom: make lessons LESSONS={nb}"
+    assert checker.check_notebook(nb) == [f"{nb}: its metadata holds the Python version or a run's times; {rerun}"]
     nb.write_text("{ not json")
-    assert "broken.ipynb: not a readable notebook" in checker.check_notebook(nb)[0]
+    assert "nb.ipynb: not a readable notebook" in checker.check_notebook(nb)[0]
 
 
 def test_lesson_outputs_are_from_one_clean_run() -> None:
+    """...and store nothing that differs by machine: a lesson regenerated elsewhere changes no line."""
     lessons = sorted((REPO_ROOT / "lessons").glob("*.ipynb"))
     problems = [p for nb in lessons for p in checker.check_notebook(nb)]
     assert not problems, "\n".join(problems)
-
-
-# An absolute path that ends in one of this checkout's folders: a machine's path.
-CHECKOUT_PATH = re.compile(r"(?<![\w./-])(/[^\s'\"`:=,;()\[\]]*?)/(?:workspace|lessons|\.venv|stages|src|reports)/")
-
-
-def test_stored_lesson_outputs_carry_no_machine_path() -> None:
-    """Regenerating a lesson on another machine changes no line the content did not change."""
-    found = []
-    for nb in sorted((REPO_ROOT / "lessons").glob("*.ipynb")):
-        for number, cell in enumerate(json.loads(nb.read_text())["cells"], 1):
-            text = json.dumps(
-                [
-                    {k: v for k, v in o.items() if k != "data"}
-                    | {
-                        "data": {
-                            mime: value for mime, value in o.get("data", {}).items() if not mime.startswith("image/")
-                        }
-                    }
-                    for o in cell.get("outputs", [])
-                ]
-            )
-            for match in CHECKOUT_PATH.finditer(text):
-                if match.group(1) and "/" + match.group(1).lstrip("/") != PORTABLE_ROOT:
-                    found.append(f"{nb.name}: cell {number}: {match.group(0)}")
-    assert not found, "\n".join(found)
 
 
 def test_portable_text_replaces_only_the_whole_checkout_path() -> None:
@@ -191,6 +167,26 @@ def test_portable_text_replaces_only_the_whole_checkout_path() -> None:
     assert portable_text(text, root) == (
         f"in {PORTABLE_ROOT}/workspace/x, {PORTABLE_ROOT}. and /home/ana/mlops-steps/y, /home/ana/mlops.venv"
     )
+
+
+def test_scrub_drops_timings_ids_and_python_version():
+    cell = new_code_cell("x = 1", id="random1")
+    cell.metadata.update(
+        tags=["injected-parameters"],
+        execution={"iopub.status.busy": "2024-01-01T00:00:00"},
+        papermill={"start_time": "t0", "end_time": "t1", "duration": 1.0, "status": "completed"},
+    )
+    nb = new_notebook(cells=[cell])
+    nb.metadata.update(
+        papermill={"start_time": "t0", "end_time": "t1", "duration": 2.0, "parameters": {"a": 1}},
+        language_info={"name": "python", "version": "3.11.7"},
+    )
+    scrub(nb)
+    assert nb.metadata.papermill == {"parameters": {"a": 1}}
+    assert nb.metadata.language_info == {"name": "python"}
+    assert cell.id == "injected-parameters"
+    assert "execution" not in cell.metadata
+    assert cell.metadata.papermill == {"status": "completed"}
 
 
 # --- pre-commit-hooks' checks catch what the hook names claim ------------------------------

@@ -21,10 +21,12 @@ import json
 from pathlib import Path
 
 import nbformat
+import notebook_hygiene
 import pytest
 from nbclient import NotebookClient
 
 from conftest import REPO_ROOT, Repo, copy_of
+from iris_pipeline.io import PROJECT_MARKERS
 from workbook import jupyter_save
 
 LESSON = "lessons/01-introduction.ipynb"
@@ -129,6 +131,10 @@ def test_a_stage_saved_with_outputs_keeps_its_code_and_drops_the_run(project: Re
     assert project.git("status", "--porcelain").stdout == f" M {path}\n"
     saved = nbformat.read(project.root / path, as_version=4)
     assert saved.cells[-1].source.endswith("print('more')") and saved.cells[-1].outputs == []
+
+
+def test_a_stage_is_known_by_the_files_that_mark_the_project_for_the_package():
+    assert notebook_hygiene.PROJECT_MARKERS == PROJECT_MARKERS
 
 
 @pytest.mark.slow

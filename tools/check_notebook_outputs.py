@@ -8,7 +8,10 @@ the notebook has no outputs at all (never run), or:
 - its non-empty code cells have execution counts 1, 2, ..., n in order (a cell run
   twice, out of order, or skipped breaks the sequence);
 - no error output, except in a cell tagged `raises-exception` (a lesson may show an
-  error on purpose; nbval and the lesson runner let such a cell fail).
+  error on purpose; nbval and the lesson runner let such a cell fail);
+- nothing that differs by machine or run (`notebook_hygiene`, as the lesson runner stores
+  it): no Python version or run times in the metadata, no absolute path into a checkout in
+  the outputs (the runner stores this checkout's as `/path/to/workbook`).
 Cells are numbered as JupyterLab's status bar does ("Cell 4/25"): from 1, all cells.
 
 Each problem is printed as one line naming the file (and the cell); exit status 1 if any.
@@ -17,9 +20,12 @@ Each problem is printed as one line naming the file (and the cell); exit status 
 from __future__ import annotations
 
 import argparse
+import copy
 import json
 import sys
 from pathlib import Path
+
+from notebook_hygiene import machine_paths, scrub
 
 RAISES_TAG = "raises-exception"
 
@@ -33,14 +39,19 @@ def check_notebook(path: Path) -> list[str]:
     """Problems with `path`'s stored outputs; empty if they come from one clean run."""
     try:
         notebook = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as error:
+        scrubbed = scrub(copy.deepcopy(notebook))
+    except (OSError, ValueError, LookupError, TypeError, AttributeError) as error:
         return [f"{path}: not a readable notebook: {error}"]
-    cells = notebook.get("cells", [])
-    code = [(number, cell) for number, cell in enumerate(cells, 1) if cell.get("cell_type") == "code"]
-    if not any(cell.get("outputs") or cell.get("execution_count") is not None for _, cell in code):
-        return []  # never run: nothing stored, nothing to check
-
+    rerun = f"rerun it top to bottom: make lessons LESSONS={path}"
     problems = []
+    if scrubbed != notebook:
+        problems.append(f"{path}: its metadata holds the Python version or a run's times; {rerun}")
+    code = [(number, cell) for number, cell in enumerate(notebook["cells"], 1) if cell.get("cell_type") == "code"]
+    if not any(cell.get("outputs") or cell.get("execution_count") is not None for _, cell in code):
+        return problems  # never run: no outputs to check
+    problems += [
+        f"{path}: cell {n}: an absolute path into a checkout, {p!r}; {rerun}" for n, p in machine_paths(notebook)
+    ]
     expected = 1
     for number, cell in code:
         where = f"{path}: cell {number} (id {cell.get('id', '?')})"
@@ -50,10 +61,7 @@ def check_notebook(path: Path) -> list[str]:
                 problems.append(f"{where}: empty code cell has an execution count or outputs")
             continue  # a run skips empty cells: they take no number
         if count is None:
-            problems.append(
-                f"{where}: not executed (execution_count null) although the notebook has outputs; "
-                "rerun it top to bottom: make lessons LESSONS=" + str(path)
-            )
+            problems.append(f"{where}: not executed (execution_count null) although the notebook has outputs; {rerun}")
         elif count != expected:
             problems.append(
                 f"{where}: execution_count {count}, expected {expected}: outputs are not from one "

@@ -1,11 +1,10 @@
 """A papermill engine whose executed notebooks are the same on every run.
 
-Papermill stamps start times, end times and durations into the notebook and each
-cell, gives the cell it injects a random id, and nbclient adds message timestamps;
-the kernel reports its exact Python version. DVC hashes every stage output, so any
-of these would change `dvc.lock` on each run. This engine runs notebooks exactly
-like papermill's default one and drops those fields. Select it with
-`papermill --engine reproducible`.
+Papermill stamps times and durations into the notebook and each cell, gives the cell it
+injects a random id, nbclient adds message timestamps, and the kernel reports its exact
+Python version. DVC hashes every stage output, so any of these would change `dvc.lock` on
+each run. This engine runs notebooks like papermill's default one and drops those fields
+(`notebook_hygiene.scrub`). Select it with `papermill --engine reproducible`.
 
 Other differences, each for a pipeline stage's sake:
 - run as the `papermill` command with `--engine reproducible`, it starts the kernel
@@ -16,8 +15,8 @@ Other differences, each for a pipeline stage's sake:
   kernel or folder, that kernel is stopped and papermill starts its own as usual;
 - it creates the output notebook's folder (papermill refuses to), so a fresh clone
   needs no placeholder folder under `reports/`;
-- it talks to the kernel over local sockets (IPC) rather than TCP where the system
-  has them, so the kernel does not warn about unencrypted TCP on every stage;
+- it talks to the kernel over local sockets (`notebook_hygiene.IPCKernelManager`) rather
+  than TCP where the system has them, so the kernel does not warn about unencrypted TCP;
 - it shuts the kernel down at once when the notebook is done instead of waiting for
   a graceful exit, which saves a fraction of a second per stage;
 - it does not rewrite the output notebook before and after every cell (papermill's
@@ -41,37 +40,11 @@ import os
 import sys
 from pathlib import Path
 
-from jupyter_client.manager import AsyncKernelManager
+from notebook_hygiene import IPCKernelManager, scrub
 from papermill.engines import NBClientEngine
 from papermill.exceptions import PapermillExecutionError
 from papermill.translators import papermill_translators
-from traitlets import List, default
-
-VOLATILE_KEYS = ("start_time", "end_time", "duration")
-
-
-def scrub(nb):
-    """Remove run-dependent metadata from an executed notebook, in place; return it."""
-    pm = nb.metadata.get("papermill", {})
-    for key in VOLATILE_KEYS:
-        pm.pop(key, None)
-    nb.metadata.get("language_info", {}).pop("version", None)
-    for cell in nb.cells:
-        if "injected-parameters" in cell.metadata.get("tags", []):
-            cell.id = "injected-parameters"
-        cell.metadata.pop("execution", None)
-        cell_pm = cell.metadata.get("papermill", {})
-        for key in VOLATILE_KEYS:
-            cell_pm.pop(key, None)
-    return nb
-
-
-class IPCKernelManager(AsyncKernelManager):
-    """A kernel manager that connects through Unix sockets instead of TCP ports."""
-
-    @default("transport")
-    def _default_transport(self):
-        return "ipc"
+from traitlets import List
 
 
 class ClientKeepingKernelManager(IPCKernelManager):

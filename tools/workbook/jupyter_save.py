@@ -8,16 +8,11 @@ second problem: run in JupyterLab to explore them, they would be saved with thei
 so git shows them modified and DVC, which hashes the notebook, reruns the stage.
 
 `pre_save` is a jupyter_server pre-save hook (the documented
-`FileContentsManager.pre_save_hook` trait, an import string). Before a notebook is written:
-
-- `language_info`, which the kernel reports and which differs by machine, is kept as the
-  file on disk has it (when the file exists and names the same language);
-- a stage notebook (a notebook in a `stages/` folder beside a `dvc.yaml` or a `params.yaml`,
-  the project root of `iris_pipeline.io.project_root`) is saved without
-  outputs, execution counts or the cell metadata that only records a run or a view
-  (`execution`, `collapsed`, `scrolled`, `jupyter.outputs_hidden`): the stage stays as
-  committed, and its executed copy, outputs included, is the one `dvc repro` keeps in
-  `reports/runs/`. Edits to the code are saved as usual.
+`FileContentsManager.pre_save_hook` trait, an import string). Before a notebook is written,
+it keeps `language_info` as the file on disk has it, and saves a stage notebook (in a
+`stages/` folder beside a `dvc.yaml` or a `params.yaml`) without outputs, execution counts
+or the cell metadata of a run or a view: `notebook_hygiene.for_save`, where the course's
+other notebook writers keep their rules too. Edits to the code are saved as usual.
 
 `make setup` installs the hook for every `jupyter lab` (or `jupyter server`) started from
 `.venv`: `python -m workbook.jupyter_save install` sets it in the environment's own server
@@ -33,12 +28,10 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from notebook_hygiene import for_save
+
 HOOK = "workbook.jupyter_save.pre_save"
 CONFIG_FILE = "jupyter_server_config.json"
-STAGES_DIR = "stages"
-PROJECT_MARKERS = ("dvc.yaml", "params.yaml")  # as iris_pipeline.io.PROJECT_MARKERS
-# Cell metadata that records a run or a view, not the stage: dropped with the outputs.
-RUN_METADATA = ("execution", "collapsed", "scrolled")
 
 
 def config_path(prefix: str | Path = sys.prefix) -> Path:
@@ -63,74 +56,12 @@ def install(prefix: str | Path = sys.prefix) -> Path:
     return path
 
 
-def is_stage_notebook(os_path: Path) -> bool:
-    """A notebook in `stages/` of a project (the folder that also holds dvc.yaml or params.yaml)."""
-    project = os_path.parent.parent
-    return os_path.parent.name == STAGES_DIR and any((project / marker).is_file() for marker in PROJECT_MARKERS)
-
-
-def saved_metadata(os_path: Path) -> dict | None:
-    """The notebook metadata of the file on disk, or None when there is no such notebook yet."""
-    try:
-        stored = json.loads(os_path.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return None
-    metadata = stored.get("metadata") if isinstance(stored, dict) else None
-    return metadata if isinstance(metadata, dict) else None
-
-
-def keep_language_info(notebook: dict, os_path: Path) -> None:
-    """`language_info` as the file on disk has it (also when it has none), for the same language.
-
-    A new notebook, or one whose kernel now reports another language, keeps what the kernel reported.
-    """
-    on_disk = saved_metadata(os_path)
-    if on_disk is None:
-        return
-    metadata = notebook.setdefault("metadata", {})
-    stored = on_disk.get("language_info")
-    reported = metadata.get("language_info")
-    if isinstance(stored, dict) and isinstance(reported, dict) and reported.get("name") != stored.get("name"):
-        return
-    if stored is None:
-        metadata.pop("language_info", None)
-    else:
-        metadata["language_info"] = stored
-
-
-def strip_run(notebook: dict) -> None:
-    """Drop outputs, execution counts and run/view-only cell metadata, in place."""
-    for cell in notebook.get("cells", []):
-        if cell.get("cell_type") != "code":
-            continue
-        cell["outputs"] = []
-        cell["execution_count"] = None
-        metadata = cell.get("metadata", {})
-        for key in RUN_METADATA:
-            metadata.pop(key, None)
-        jupyter = metadata.get("jupyter")
-        if isinstance(jupyter, dict):
-            jupyter.pop("outputs_hidden", None)
-            if not jupyter:
-                del metadata["jupyter"]
-
-
-def os_path_of(path: str, contents_manager: Any) -> Path:
-    """The file an API path (relative to the server's root, `/`-separated) is saved to."""
-    from jupyter_server.utils import to_os_path
-
-    return Path(to_os_path(path.strip("/"), contents_manager.root_dir))
-
-
 def pre_save(model: dict, path: str, contents_manager: Any, **kwargs: Any) -> None:
     """jupyter_server's pre-save hook: edits `model["content"]` in place before it is written."""
-    if model.get("type") != "notebook" or not isinstance(model.get("content"), dict):
-        return
-    os_path = os_path_of(path, contents_manager)
-    notebook = model["content"]
-    keep_language_info(notebook, os_path)
-    if is_stage_notebook(os_path):
-        strip_run(notebook)
+    from jupyter_server.utils import to_os_path
+
+    if model.get("type") == "notebook" and isinstance(model.get("content"), dict):
+        for_save(model["content"], Path(to_os_path(path.strip("/"), contents_manager.root_dir)))
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -1,27 +1,22 @@
 """Run lesson notebooks top to bottom and store their outputs: `make lessons`.
 
 `python -m workbook.run_lessons [-j N] [lessons/03-*.ipynb ...]` executes each notebook in a
-fresh kernel of the project's environment, from its own folder, and writes it back in
-place with its new outputs; two lessons at a time by default (each has its own kernel and
-scratch workspace), the longest first. Execution and the merging of stream chunks are nbconvert's
-own preprocessors (`ExecutePreprocessor`, `CoalesceStreamsPreprocessor`); this module
-adds only the choice of notebooks, a progress line per cell, and two things that
-differ by machine taken out of what is stored: the kernel's exact Python version, and
-this checkout's absolute path in outputs (git, DVC and Python print absolute paths;
-they are stored as `/path/to/workbook/...`). Where a cell's new outputs differ from the
-stored ones only in what the lesson checks treat as volatile (tests/nbval_sanitize.cfg:
-clock times, queue task ids, durations), the stored ones are kept. A rerun that changes
-nothing leaves the files unchanged, on any machine. The tests (nbval, strict) then check
-that the stored outputs are what a run gives.
+fresh kernel of the project's environment, from its own folder, and writes it back in place
+with its new outputs; two lessons at a time by default (each has its own kernel and scratch
+workspace), the longest first. Execution and the merging of stream chunks are nbconvert's own
+preprocessors (`ExecutePreprocessor`, `CoalesceStreamsPreprocessor`); what is stored is
+`notebook_hygiene`'s: no Python version, this checkout's absolute path in outputs as
+`/path/to/workbook/...`, and a cell's stored outputs kept where the new ones differ only in
+what the lesson checks treat as volatile (tests/nbval_sanitize.cfg: clock times, queue task
+ids, durations). A rerun that changes nothing leaves the files unchanged, on any machine. The
+tests (nbval, strict) then check that the stored outputs are what a run gives.
 
 Figures in a lesson's text come from its run: a markdown cell whose metadata holds
 `workbook.template` is rewritten from that template when the lesson runs, each
 `{{ expression }}` evaluated in the lesson's kernel after its last cell (Jupyter's
-`user_expressions`, so nothing shows as an output): the names it uses must keep their
-value to the end. "F1 went from {{ old_f1 }} to
-{{ new_f1 }}" can then not go stale when a default changes. nbconvert has no such
-preprocessor; an expression that fails stops the run, naming the lesson, cell and
-expression.
+`user_expressions`, so nothing shows as an output): the names it uses must keep their value
+to the end. "F1 went from {{ old_f1 }} to {{ new_f1 }}" can then not go stale when a default
+changes. An expression that fails stops the run, naming the lesson, cell and expression.
 
 A code cell that shows a value of params.yaml as a learner would type it (lesson 1's and
 lesson 3's prototype, lesson 5's DVCLive loop) is rendered from params.yaml before it runs:
@@ -33,23 +28,19 @@ from __future__ import annotations
 
 import argparse
 import ast
-import configparser
 import multiprocessing
 import os
 import re
 import sys
 import time
-import uuid
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from pathlib import Path
 
 import nbformat
+import notebook_hygiene as hygiene
 import yaml
-from jupyter_client.manager import AsyncKernelManager
-from jupyter_core.paths import jupyter_runtime_dir
 from jupyter_core.utils import run_sync
 from nbconvert.preprocessors import CoalesceStreamsPreprocessor, ExecutePreprocessor
-from traitlets import default
 
 from workbook.render import TemplateError, render
 from workbook.workspace import REPO_ROOT
@@ -57,72 +48,12 @@ from workbook.workspace import REPO_ROOT
 LESSONS_DIR = REPO_ROOT / "lessons"
 PARAMS_FILE = REPO_ROOT / "params.yaml"
 KERNEL = "mlops-course"
-# What this checkout's absolute path is stored as in outputs. It stays a path, so the
-# nbval substitutions (tests/nbval_sanitize.cfg) treat it like the real one.
-PORTABLE_ROOT = "/path/to/workbook"
-
-
-def portable_text(text: str, root: Path = REPO_ROOT) -> str:
-    """`text` with the absolute path of `root` (a whole path component) as PORTABLE_ROOT."""
-    return re.sub(re.escape(str(root)) + r"(?![\w-]|\.\w)", PORTABLE_ROOT, text)
-
-
-def portable_outputs(nb: nbformat.NotebookNode, root: Path = REPO_ROOT) -> None:
-    """Replace `root` in every text output of `nb`, in place (images are left alone)."""
-
-    def clean(value):
-        if isinstance(value, str):
-            return portable_text(value, root)
-        if isinstance(value, list):
-            return [clean(item) for item in value]
-        if isinstance(value, dict):
-            return {key: item if key.startswith("image/") else clean(item) for key, item in value.items()}
-        return value
-
-    for cell in nb.cells:
-        for output in cell.get("outputs", []):
-            for key in ("text", "data", "evalue", "traceback"):
-                if key in output:
-                    output[key] = nbformat.from_dict(clean(output[key])) if key == "data" else clean(output[key])
-
-
-SANITIZE = REPO_ROOT / "tests" / "nbval_sanitize.cfg"
-
-
-def volatile_patterns(path: Path = SANITIZE) -> list[tuple[re.Pattern, str]]:
-    """The substitutions the lesson checks (nbval) apply before comparing outputs."""
-    config = configparser.ConfigParser(interpolation=None)
-    config.read(path)
-    return [(re.compile(config[name]["regex"]), config[name]["replace"]) for name in config.sections()]
+SANITIZE = REPO_ROOT / "tests" / "nbval_sanitize.cfg"  # what the lesson checks (nbval) treat as volatile
 
 
 def keep_unchanged_outputs(old: nbformat.NotebookNode, new: nbformat.NotebookNode) -> int:
-    """Give each cell of `new` the outputs `old` stored where the two differ only in what is
-    volatile (clock times, task ids, durations: what nbval's substitutions cover), so a rerun
-    rewrites no line that the content did not change. Returns how many cells kept theirs."""
-    patterns = volatile_patterns()
-
-    def sanitized(value):
-        if isinstance(value, str):
-            for pattern, replace in patterns:
-                value = pattern.sub(replace, value)
-            return value
-        if isinstance(value, list):
-            return [sanitized(item) for item in value]
-        if isinstance(value, dict):
-            return {key: sanitized(item) for key, item in value.items()}
-        return value
-
-    old_cells = {cell.get("id"): cell for cell in old.cells if cell.cell_type == "code"}
-    kept = 0
-    for cell in new.cells:
-        before = old_cells.get(cell.get("id"))
-        if cell.cell_type != "code" or before is None or before.source != cell.source:
-            continue
-        if before.outputs != cell.outputs and sanitized(before.outputs) == sanitized(cell.outputs):
-            cell.outputs = before.outputs
-            kept += 1
-    return kept
+    """`notebook_hygiene.keep_unchanged_outputs` with the lesson checks' substitutions."""
+    return hygiene.keep_unchanged_outputs(old, new, hygiene.volatile_patterns(SANITIZE))
 
 
 def lesson_paths(args: list[str]) -> list[Path]:
@@ -130,23 +61,6 @@ def lesson_paths(args: list[str]) -> list[Path]:
     if args:
         return [Path(a).resolve() for a in args]
     return sorted(LESSONS_DIR.glob("[0-9][0-9]-*.ipynb"))
-
-
-class IPCKernelManager(AsyncKernelManager):
-    """Kernels on Unix sockets, not TCP ports: no "Kernel is running over TCP without
-    encryption" warning. The sockets live in Jupyter's runtime folder: jupyter_client's
-    default (`kernel-ipc-N` relative to each process's folder) fails here, as the kernel
-    starts in lessons/ and this client does not."""
-
-    @default("transport")
-    def _default_transport(self):
-        return "ipc"
-
-    @default("ip")
-    def _default_ip(self):
-        runtime = Path(jupyter_runtime_dir())
-        runtime.mkdir(parents=True, exist_ok=True)
-        return str(runtime / f"lesson-{uuid.uuid4().hex[:12]}-ipc")
 
 
 FIELD = re.compile(r"\{\{(.+?)\}\}", re.DOTALL)
@@ -230,7 +144,7 @@ def run_lesson(path: Path, timeout: int = 1200, progress: bool = True) -> None:
         timeout=timeout,
         record_timing=False,
         on_cell_executed=on_cell_executed,
-        kernel_manager_class=IPCKernelManager,
+        kernel_manager_class=hygiene.IPCKernelManager,
     )
     started = time.perf_counter()
     try:
@@ -239,8 +153,8 @@ def run_lesson(path: Path, timeout: int = 1200, progress: bool = True) -> None:
         if progress:
             print(file=sys.stderr)
     CoalesceStreamsPreprocessor().preprocess(nb, {})
-    nb.metadata.get("language_info", {}).pop("version", None)  # differs by machine
-    portable_outputs(nb)
+    hygiene.scrub(nb)
+    hygiene.portable_outputs(nb, REPO_ROOT)
     keep_unchanged_outputs(stored, nb)
     nbformat.write(nb, path)
     print(f"  {path.name}: {code_cells} cells in {time.perf_counter() - started:.0f} s", file=sys.stderr)

@@ -26,19 +26,11 @@ from notebook_hygiene import PORTABLE_ROOT, portable_text, scrub
 from conftest import REPO_ROOT, SLOWEST_FIRST, Repo, run
 from conftest import isolated_env as git_isolated_env
 
-CHECKER_PATH = REPO_ROOT / "tools" / "check_notebook_outputs.py"
 PRE_COMMIT_CONFIG = REPO_ROOT / ".pre-commit-config.yaml"
 BIN = Path(sys.executable).parent
-
-
-def load_checker():
-    spec = importlib.util.spec_from_file_location("check_notebook_outputs", CHECKER_PATH)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-checker = load_checker()
+_spec = importlib.util.spec_from_file_location("checker", REPO_ROOT / "tools" / "check_notebook_outputs.py")
+checker = importlib.util.module_from_spec(_spec)
+_spec.loader.exec_module(checker)
 
 
 def isolated_env(tmp_path: Path) -> dict[str, str]:
@@ -60,11 +52,9 @@ def test_pre_commit_passes_on_a_fresh_clone(tmp_path: Path) -> None:
 
 
 def test_hooks_are_local_and_use_the_project_environment() -> None:
-    config = yaml.safe_load(PRE_COMMIT_CONFIG.read_text(encoding="utf-8"))
-    hooks = []
-    for repo in config["repos"]:
-        assert repo["repo"] == "local", f"hook repo {repo['repo']!r} would be downloaded"
-        hooks += repo["hooks"]
+    repos = yaml.safe_load(PRE_COMMIT_CONFIG.read_text(encoding="utf-8"))["repos"]
+    assert [repo["repo"] for repo in repos] == ["local"] * len(repos), "a hook repo would be downloaded"
+    hooks = [hook for repo in repos for hook in repo["hooks"]]
     assert {hook["language"] for hook in hooks} == {"system"}
     ids = {hook["id"] for hook in hooks}
     assert {"ruff", "lesson-outputs", "check-yaml", "check-json", "large-files"} <= ids, ids

@@ -1,17 +1,10 @@
-"""What JupyterLab saves (workbook.jupyter_save), through the save path JupyterLab uses.
-
-JupyterLab saves through jupyter_server's contents manager, which runs the pre-save hook
-that `make setup` configures (`python -m workbook.jupyter_save install`). These tests load
-the server's configuration the way `jupyter lab` does (the environment's own config path,
-with a throwaway user config folder) and save with a `FileContentsManager` built from it:
-
-- a lesson saved with what the kernel reports (`language_info` with this machine's Python
-  version) is byte-identical to the committed file;
-- a stage notebook run as JupyterLab runs it (a kernel started in `stages/`) works from the
-  project root, writes what `dvc repro` writes, and saved with its outputs leaves the
-  project as it was: `git status` clean, `dvc status` up to date.
-
-tests/test_browser.py does the same save in a real browser.
+"""What JupyterLab saves (workbook.jupyter_save, notebook_hygiene.for_save), through the save path
+JupyterLab uses: the server's configuration loaded as `jupyter lab` loads it (the environment's
+own config path, a throwaway user config folder), saved with a `FileContentsManager` built
+from it. A lesson saved with what the kernel reports stays byte-identical to the committed
+file; a stage notebook run as JupyterLab runs it (kernel in `stages/`) works from the project
+root, writes what `dvc repro` writes, and saved with its outputs leaves `git status` clean and
+`dvc status` up to date. tests/test_browser.py does the same save in a real browser.
 """
 
 from __future__ import annotations
@@ -33,15 +26,9 @@ LESSON = "lessons/01-introduction.ipynb"
 STAGE_ORDER = ("data_load", "featurize", "data_split", "train", "evaluate")
 KERNEL = "mlops-course"
 # What a kernel of this environment reports, as JupyterLab puts it into the notebook.
-KERNEL_LANGUAGE_INFO = {
-    "codemirror_mode": {"name": "ipython", "version": 3},
-    "file_extension": ".py",
-    "mimetype": "text/x-python",
-    "name": "python",
-    "nbconvert_exporter": "python",
-    "pygments_lexer": "ipython3",
-    "version": "3.11.7",
-}
+KERNEL_LANGUAGE_INFO = {"codemirror_mode": {"name": "ipython", "version": 3}, "file_extension": ".py",
+                        "mimetype": "text/x-python", "name": "python", "nbconvert_exporter": "python",
+                        "pygments_lexer": "ipython3", "version": "3.11.7"}  # fmt: skip
 
 
 @pytest.fixture

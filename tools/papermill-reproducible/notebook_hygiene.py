@@ -1,22 +1,9 @@
-"""Notebook hygiene: a notebook is stored the same on every run and on every machine.
+"""Notebook hygiene: what a notebook stores is the same on every run and on every machine.
 
-The one place for what the course's notebook writers leave out of what they store, and what
-its checks look for. Used by the papermill engine (`papermill_reproducible`, the stage
-notebooks in reports/runs/), the lesson runner (`workbook.run_lessons`), JupyterLab's save
-hook (`workbook.jupyter_save`) and the pre-commit check (tools/check_notebook_outputs.py):
-
-- `scrub`: what a run stamps into a notebook: papermill's times and durations, nbclient's cell
-  `execution` timestamps, the random id of papermill's injected cell, and the kernel's exact
-  Python version (`language_info.version`), which differs by machine;
-- `for_save`: what JupyterLab saves: `language_info` as the file on disk has it, and a stage
-  notebook without the outputs of a run;
-- `portable_outputs`: this checkout's absolute path in outputs, stored as PORTABLE_ROOT;
-  `machine_paths` finds any checkout's path left there;
-- `keep_unchanged_outputs`: a rerun's outputs that differ from the stored ones only in what
-  the lesson checks treat as volatile (nbval's substitutions, tests/nbval_sanitize.cfg, the
-  one list) are not rewritten;
-- `IPCKernelManager`: kernels on local sockets.
-
+The one place for it, used by the papermill engine (`papermill_reproducible`: the stage
+notebooks in reports/runs/), the lesson runner (`workbook.run_lessons`), JupyterLab's save hook
+(`workbook.jupyter_save`) and the pre-commit check (tools/check_notebook_outputs.py). What is
+volatile in outputs is nbval's list, tests/nbval_sanitize.cfg, read by `volatile_patterns`.
 It ships in the engine's distribution, installed as a copy, so the engine finds it on every
 step branch (none carries tools/); it imports nothing that papermill does not import already.
 """

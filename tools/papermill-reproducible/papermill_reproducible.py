@@ -1,32 +1,23 @@
-"""A papermill engine whose executed notebooks are the same on every run.
+"""A papermill engine whose executed notebooks are the same bytes on every run.
 
 Papermill stamps times and durations into the notebook and each cell, gives the cell it
 injects a random id, nbclient adds message timestamps, and the kernel reports its exact
-Python version. DVC hashes every stage output, so any of these would change `dvc.lock` on
-each run. This engine runs notebooks like papermill's default one and drops those fields
-(`notebook_hygiene.scrub`). Select it with `papermill --engine reproducible`.
-
-Other differences, each for a pipeline stage's sake:
-- run as the `papermill` command with `--engine reproducible`, it starts the kernel
-  of the notebook named on the command line while papermill is still importing (about
-  0.3 s of a stage's 0.45 s start), so the kernel's own start overlaps papermill's on
-  the machine's other core; jupyter_client starts it (`AsyncKernelManager`) and
-  nbclient is handed it (`km=`), as both document. If the run then asks for another
-  kernel or folder, that kernel is stopped and papermill starts its own as usual;
-- it creates the output notebook's folder (papermill refuses to), so a fresh clone
-  needs no placeholder folder under `reports/`;
-- it talks to the kernel over local sockets (`notebook_hygiene.IPCKernelManager`) rather
-  than TCP where the system has them, so the kernel does not warn about unencrypted TCP;
-- it shuts the kernel down at once when the notebook is done instead of waiting for
-  a graceful exit, which saves a fraction of a second per stage;
-- it does not rewrite the output notebook before and after every cell (papermill's
-  default, useful to watch hours-long notebooks): papermill writes it once at the
-  end, or when a cell fails, with the error in it;
-- a parameter the notebook does not take (`-p nmae 1`) is an error naming it and the
-  parameters the notebook takes, where papermill only warns and runs on;
-- a failure ends the command with one line on stderr, the error and where its full
-  traceback is kept (the output notebook), instead of papermill's two tracebacks.
-  This is Python's own `sys.excepthook`, set when the engine runs a notebook.
+Python version: DVC hashes every stage output, so `dvc.lock` would change on each run. This
+engine runs notebooks like papermill's default one and drops those (`notebook_hygiene.scrub`).
+Select it with `papermill --engine reproducible`. Other differences, for a stage's sake:
+- run as the `papermill` command, it starts the notebook's kernel while papermill is still
+  importing (about 0.3 s of a stage's 0.45 s start) and hands it to nbclient (`km=`, as
+  jupyter_client and nbclient document); asked for another kernel or folder, it stops that
+  kernel and papermill starts its own as usual;
+- it creates the output notebook's folder (papermill refuses to);
+- it talks to the kernel over local sockets (`notebook_hygiene.IPCKernelManager`), so the
+  kernel does not warn about unencrypted TCP, and kills it at once when the notebook is done;
+- papermill writes the output notebook once, at the end or when a cell fails, not before
+  and after every cell;
+- a parameter the notebook does not take (`-p nmae 1`) is an error naming the ones it takes,
+  where papermill only warns;
+- a failure ends the command with one line on stderr (Python's `sys.excepthook`), the error
+  and where its full traceback is kept (the output notebook), not papermill's two tracebacks.
 """
 
 from __future__ import annotations

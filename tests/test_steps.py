@@ -259,20 +259,20 @@ def test_a_steps_own_files_are_mains_with_what_that_step_lacks_or_adds():
     del project["tool"]["pytest"], project["tool"]["ruff"]  # the course's tests and tools
     expected = {
         "step-3/plots.py.in": own(3, "plots.py.in") == mains("src/iris_pipeline/plots.py"),
-        "step-4/pyproject.toml": tomllib.loads(own(4, "pyproject.toml")) == project,
+        "step-4/pyproject.toml.in": tomllib.loads(own(4, "pyproject.toml.in")) == project,
         "step-5/gitignore": own(5, "gitignore")
         == mains(".gitignore") + "# Written by step 4's README: a params file of your own\n/my-params.yaml\n",
         "step-5/reports-gitignore": own(5, "reports-gitignore")
         == mains("reports/.gitignore") + "/metrics.json\n/confusion_matrix_data.csv\n",
         "step-7/reports-gitignore": own(7, "reports-gitignore")
         == mains("reports/.gitignore") + "/confusion_matrix_data.csv\n",
-        "step-5/dvc.yaml": yaml.safe_load(own(5, "dvc.yaml")) == pipeline_before("metrics", "plots"),
-        "step-7/dvc.yaml": yaml.safe_load(own(7, "dvc.yaml")) == pipeline_before("plots"),
-        "step-8/dvc.yaml": own(8, "dvc.yaml") == mains("dvc.yaml"),
+        "step-5/dvc.yaml.in": yaml.safe_load(own(5, "dvc.yaml.in")) == pipeline_before("metrics", "plots"),
+        "step-7/dvc.yaml.in": yaml.safe_load(own(7, "dvc.yaml.in")) == pipeline_before("plots"),
+        "step-8/dvc.yaml.in": own(8, "dvc.yaml.in") == mains("dvc.yaml"),
         "step-6/dvc-config": own(6, "dvc-config").endswith("\n" + mains(".dvc/config")),
     }
     header = mains("dvc.yaml").partition("\nstages:")[0]  # what dvc.yaml says of itself
-    expected |= {f"step-{n}/dvc.yaml (header)": own(n, "dvc.yaml").startswith(header) for n in (5, 7)}
+    expected |= {f"step-{n}/dvc.yaml.in (header)": own(n, "dvc.yaml.in").startswith(header) for n in (5, 7)}
     assert all(expected.values()), "differ from main's file: " + ", ".join(
         f"course/{f}" for f in expected if not expected[f]
     )

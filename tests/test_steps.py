@@ -272,6 +272,9 @@ def test_a_steps_own_files_are_mains_with_what_that_step_lacks_or_adds():
         "step-6/dvc-config": own(6, "dvc-config").endswith("\n" + mains(".dvc/config")),
     }
     header = mains("dvc.yaml").partition("\nstages:")[0]  # what dvc.yaml says of itself
+    # DVC takes every dvc.yaml in the repository for a pipeline: main has one.
+    tracked = git(Repo(REPO_ROOT, dict(os.environ)), "ls-files", "dvc.yaml", "*/dvc.yaml").split()
+    assert tracked == ["dvc.yaml"], f"a step's own dvc.yaml must be named dvc.yaml.in: {tracked}"
     expected |= {f"step-{n}/dvc.yaml.in (header)": own(n, "dvc.yaml.in").startswith(header) for n in (5, 7)}
     assert all(expected.values()), "differ from main's file: " + ", ".join(
         f"course/{f}" for f in expected if not expected[f]

@@ -1,9 +1,53 @@
-"""Pictures for the lessons, drawn offline with matplotlib from the data of a lesson's run.
+"""Pictures of what no command prints, drawn offline with matplotlib from a lesson's run.
 
-Each module draws one picture and returns a matplotlib Figure, which a lesson cell shows
-inline (a PNG, so it reads the same in JupyterLab and in GitHub's notebook view):
+Each picture module returns a matplotlib Figure, which a lesson's figure cell shows inline
+(a PNG, so it reads the same in JupyterLab and in GitHub's notebook view):
 
-- `storage`: workspace, DVC cache, DVC remote and git, with the files of a real project;
-- `experiments`: an experiment grid's scores, from `dvc exp show --json`;
-- `flow`: data registry -> project -> CI runner -> pull-request comment.
+- `storage` (lesson 4): workspace, git, DVC cache and the two remotes, with a project's file;
+- `flow` (lesson 7): data registry -> project -> CI runner -> pull-request comment.
+
+`experiments` reads `dvc exp show --json` for lesson 6's checks. The boxes and arrows both
+pictures are made of are drawn here, in inches from the figure's lower-left corner.
 """
+
+from __future__ import annotations
+
+from matplotlib.axes import Axes
+from matplotlib.figure import Figure
+from matplotlib.patches import FancyArrowPatch, FancyBboxPatch
+
+FONT = 8.8  # the boxes' monospace text, in points
+LINE = FONT * 1.45 / 72  # one line of it, in inches
+CHAR = FONT * 0.6 / 72  # one character of it
+TOP = 0.62  # from a box's top to its first line of text, below the title
+MONO = dict(family="monospace", color="#333333")
+
+
+def canvas(width: float, height: float) -> tuple[Figure, Axes]:
+    """A Figure of `width` x `height` inches whose axes count in inches, without frame or ticks."""
+    figure = Figure(figsize=(width, height))
+    axes = figure.add_axes((0, 0, 1, 1))
+    axes.set(xlim=(0, width), ylim=(0, height))
+    axes.set_axis_off()
+    return figure, axes
+
+
+def box(axes: Axes, name: str, corner, size, title: str, lines, fill: str, edge: str = "#444444") -> None:
+    """A rounded box, lower-left `corner` (x, y) and `size` (w, h), a bold title over monospace lines.
+
+    Its gid is `box:<name>`, its texts' `text:<name>`.
+    """
+    (x, y), (width, height) = corner, size
+    patch = FancyBboxPatch(corner, width, height, boxstyle="round,pad=0.06", facecolor=fill, edgecolor=edge)
+    axes.add_patch(patch).set_gid(f"box:{name}")
+    axes.text(x + 0.15, y + height - 0.22, title, fontsize=12, weight="bold", va="top", gid=f"text:{name}")
+    text = "\n".join(lines)
+    axes.text(x + 0.12, y + height - TOP, text, fontsize=FONT, va="top", linespacing=1.45, gid=f"text:{name}", **MONO)
+
+
+def arrow(axes: Axes, name: str, start, end, label: str, at, ha: str = "center", rad: float = 0.0) -> None:
+    """An arrow from `start` to `end` (gid `arrow:<name>`), its label (the commands) at `at`."""
+    style = dict(arrowstyle="-|>", mutation_scale=16, color="#333333", linewidth=1.4)
+    patch = FancyArrowPatch(start, end, connectionstyle=f"arc3,rad={rad}", **style)
+    axes.add_patch(patch).set_gid(f"arrow:{name}")
+    axes.text(*at, label, fontsize=9.5, ha=ha, va="center", **MONO)

@@ -72,7 +72,7 @@ test: setup  ## run the whole test suite (what CI runs)
 lint: setup  ## ruff on code and notebooks
 	ruff check .
 
-bench: setup  ## time the papermill pipeline against the same stages as plain Python (benchmarks/pipeline_overhead.py)
+bench: setup  ## time the pipeline against the original course's plain scripts (benchmarks/pipeline_overhead.py)
 	python benchmarks/pipeline_overhead.py
 
 freeze: setup  ## rewrite requirements.txt from the environment, keeping its header

@@ -82,13 +82,8 @@ freeze: setup  ## rewrite requirements.txt from the environment, keeping its hea
 lessons: setup  ## rerun every lesson (or LESSONS="lessons/03-*.ipynb") and store its outputs
 	python -m workbook.run_lessons $(LESSONS)
 
-# The lessons, slowest first as tests/conftest.py orders them for `make test` (that conftest is not
-# loaded for lessons alone): xdist then hands lesson 6 out first, not last. test_hygiene checks it.
-LESSONS_SLOWEST_FIRST := lessons/06-experiments.ipynb lessons/07-registry-cml.ipynb lessons/03-pipelines.ipynb \
-	lessons/05-metrics-plots.ipynb lessons/04-versioning-data.ipynb lessons/01-introduction.ipynb lessons/02-collaboration.ipynb
-
 test-lessons: setup  ## check the lessons' stored outputs with nbval (strict)
-	python -m pytest $(PYTEST_PARALLEL) $(LESSONS_SLOWEST_FIRST)
+	python -m pytest $(PYTEST_PARALLEL) lessons
 
 lab: setup  ## JupyterLab at the repository root (as root too); extra arguments: make lab ARGS="--no-browser --port 8899"
 	tools/lab.sh $(ARGS)

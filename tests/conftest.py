@@ -184,32 +184,3 @@ def copy_of(repo: Repo, tmp_path: Path) -> Repo:
 @pytest.fixture(scope="session")
 def repo_root() -> Path:
     return REPO_ROOT
-
-
-# The slowest files first, so that pytest-xdist's two workers (`make test`: one file at a time
-# each, `--dist loadfile --no-loadscope-reorder`) end at about the same time: longest first.
-# Ranked by their test time in `pytest -n 2 --dist loadfile --durations=0` (2026-12-03: test_steps
-# 143 s, lesson 6 142 s, ... test_jupyter_save 15 s; every other file under 6 s). Only the order
-# changes, not what runs; with xdist's default order (most tests first) the slow files with few
-# tests came last, and one worker idled about 30 s while the other finished them.
-SLOWEST_FIRST = (
-    "tests/test_steps.py",
-    "lessons/06-experiments.ipynb",
-    "tests/test_step_checks_share.py",
-    "tests/test_step_checks.py",
-    "lessons/07-registry-cml.ipynb",
-    "tests/test_step_checks_dvc.py",
-    "lessons/03-pipelines.ipynb",
-    "lessons/05-metrics-plots.ipynb",
-    "tests/test_validation.py",
-    "tests/test_pipeline.py",
-    "lessons/04-versioning-data.ipynb",
-    "tests/test_browser.py",
-    "tests/test_offline_plots.py",
-    "tests/test_jupyter_save.py",
-)
-
-
-def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    rank = {path: place for place, path in enumerate(SLOWEST_FIRST)}
-    items.sort(key=lambda item: rank.get(item.nodeid.split("::")[0], len(rank)))  # stable: a file's order stays

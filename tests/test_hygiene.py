@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import importlib.util
 import json
-import re
 import sys
 from pathlib import Path
 
@@ -23,7 +22,7 @@ import yaml
 from nbformat.v4 import new_code_cell, new_notebook
 from notebook_hygiene import PORTABLE_ROOT, portable_text, scrub
 
-from conftest import REPO_ROOT, SLOWEST_FIRST, Repo, run
+from conftest import REPO_ROOT, Repo, run
 from conftest import isolated_env as git_isolated_env
 
 PRE_COMMIT_CONFIG = REPO_ROOT / ".pre-commit-config.yaml"
@@ -216,18 +215,3 @@ def test_command_line_exit_status_and_messages(tmp_path: Path, capsys: pytest.Ca
     assert checker.main([str(ok), str(bad)]) == 1
     out = capsys.readouterr().out
     assert "bad.ipynb: cell 2 (id c2): execution_count 2, expected 1" in out and "ok.ipynb" not in out
-
-
-def test_the_slowest_first_order_names_files_that_exist() -> None:
-    """A renamed file would silently lose its place in the order the two workers take files in."""
-    missing = [path for path in SLOWEST_FIRST if not (REPO_ROOT / path).is_file()]
-    assert not missing, f"tests/conftest.py SLOWEST_FIRST names files that do not exist: {missing}"
-
-
-def test_make_test_lessons_takes_every_lesson_slowest_first() -> None:
-    """`make test-lessons` names the lessons in the order SLOWEST_FIRST gives them (then the rest)."""
-    makefile = (REPO_ROOT / "Makefile").read_text().replace("\\\n", " ")
-    named = re.search(r"^LESSONS_SLOWEST_FIRST := (.*)$", makefile, re.MULTILINE).group(1).split()
-    lessons = sorted(str(path.relative_to(REPO_ROOT)) for path in (REPO_ROOT / "lessons").glob("*.ipynb"))
-    ranked = [path for path in SLOWEST_FIRST if path.startswith("lessons/")]
-    assert named == ranked + [path for path in lessons if path not in ranked], named

@@ -8,8 +8,10 @@ import re
 from conftest import REPO_ROOT, run
 
 PIPELINE_MODULES = {"__init__", "config", "dataset", "features", "train", "evaluate", "plots", "io", "logs"}
-# Files at the root every Python project has; the README explains them in its own sections.
+# Files at the root every Python project has (conftest.py: pytest's, the order of the test
+# files); the README explains them in its own sections.
 ROOT_FILES = {
+    "conftest.py",
     "README.md",
     "Makefile",
     "pyproject.toml",

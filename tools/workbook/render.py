@@ -1,7 +1,7 @@
 """The course's one template renderer: Jinja2 with `StrictUndefined`.
 
-Used for the code cells of a lesson rendered from params.yaml (`make lessons`), the text
-fields a lesson fills from its kernel, and the step branches' files rendered from main's
+Used for the code cells of a lesson rendered from params.yaml (`make lessons`), the text a
+lesson fills from its kernel's names (rendered in that kernel), and the step branches' files rendered from main's
 params and metrics (`make steps`). A field that names a missing key fails, naming the
 template's place and the key, instead of printing an empty string.
 """
@@ -45,10 +45,10 @@ def to_yaml(value: Any) -> str:
 
 ENVIRONMENT = jinja2.Environment(undefined=jinja2.StrictUndefined, keep_trailing_newline=True)
 ENVIRONMENT.filters["to_yaml"] = to_yaml
-ENVIRONMENT.globals.update(py=py_literal, round=round, json=json)
+ENVIRONMENT.globals.update(py=py_literal, json=json, int=int, len=len, round=round, str=str, sum=sum)
 
 
-def render(template: str, where: str, **names: Any) -> str:
+def render(template: str, where: str, /, **names: Any) -> str:
     """`template` rendered with `names`; any failure is a TemplateError naming `where`."""
     try:
         return ENVIRONMENT.from_string(template).render(**names)

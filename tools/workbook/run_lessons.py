@@ -12,11 +12,12 @@ ids, durations). A rerun that changes nothing leaves the files unchanged, on any
 tests (nbval, strict) then check that the stored outputs are what a run gives.
 
 Figures in a lesson's text come from its run: a markdown cell whose metadata holds
-`workbook.template` is rewritten from that template when the lesson runs, each
-`{{ expression }}` evaluated in the lesson's kernel after its last cell (Jupyter's
-`user_expressions`, so nothing shows as an output): the names it uses must keep their value
-to the end. "F1 went from {{ old_f1 }} to {{ new_f1 }}" can then not go stale when a default
-changes. An expression that fails stops the run, naming the lesson, cell and expression.
+`workbook.template` (Jinja2, as every template of the course) is rewritten from that template
+when the lesson runs, rendered by `workbook.render` in the lesson's kernel after its last cell,
+with the kernel's names (Jupyter's `user_expressions`, so nothing shows as an output): the
+names it uses must keep their value to the end. "F1 went from {{ old_f1 }} to {{ new_f1 }}"
+can then not go stale when a default changes. A field that fails stops the run, naming the
+lesson and cell.
 
 A code cell that shows a value of params.yaml as a learner would type it (lesson 1's and
 lesson 3's prototype, lesson 5's DVCLive loop) is rendered from params.yaml before it runs:
@@ -63,6 +64,7 @@ def lesson_paths(args: list[str]) -> list[Path]:
     return sorted(LESSONS_DIR.glob("[0-9][0-9]-*.ipynb"))
 
 
+# A template's fields: what lies between them is the text a stale check looks for.
 FIELD = re.compile(r"\{\{(.+?)\}\}", re.DOTALL)
 
 
@@ -103,26 +105,17 @@ class LessonExecutor(ExecutePreprocessor):
         return cell, self.resources
 
     async def render(self, template: str, number: int) -> str:
-        fields = [match.group(1).strip() for match in FIELD.finditer(template)]
+        """The template rendered by `workbook.render` in the lesson's kernel, with its names."""
+        where = f"{self.resources.get('lesson', 'lesson')}, cell {number}"
+        call = f"__import__('workbook.render').render.render({template!r}, {where!r}, **globals())"
         reply = await self.kc.execute_interactive(
-            "",
-            silent=True,
-            store_history=False,
-            user_expressions={str(i): f"str({field})" for i, field in enumerate(fields)},
-            timeout=60,
+            "", silent=True, store_history=False, user_expressions={"text": call}, timeout=60
         )
-        results = reply["content"]["user_expressions"]
-        values = []
-        for i, field in enumerate(fields):
-            result = results[str(i)]
-            if result["status"] != "ok":
-                raise TemplateError(
-                    f"{self.resources.get('lesson', 'lesson')}, cell {number}: the text's "
-                    f"{{{{ {field} }}}} failed: {result['ename']}: {result['evalue']}"
-                )
-            values.append(ast.literal_eval(result["data"]["text/plain"]))
-        rendered = iter(values)
-        return FIELD.sub(lambda _: next(rendered), template)
+        result = reply["content"]["user_expressions"]["text"]
+        if result["status"] != "ok":
+            named = result["ename"] == "TemplateError"  # render's own message names the place
+            raise TemplateError(result["evalue"] if named else f"{where}: {result['ename']}: {result['evalue']}")
+        return ast.literal_eval(result["data"]["text/plain"])
 
 
 def run_lesson(path: Path, timeout: int = 1200, progress: bool = True) -> None:

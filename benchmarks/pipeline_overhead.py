@@ -32,10 +32,10 @@ from pathlib import Path
 import nbformat
 import yaml
 
-from workbook.workspace import Workspace, isolated_environ
+from workbook.workspace import PROJECT_FILES, Workspace, isolated_environ
 
 STAGES = ("data_load", "featurize", "data_split", "train", "evaluate")
-FILES = ("src", "stages", "params.yaml", "dvc.yaml", "dvc.lock", "pyproject.toml", ".dvcignore")
+FILES = (*PROJECT_FILES, "dvc.lock", ".dvcignore")  # the project, with its last run's record
 COURSE_SCRIPTS = Path(__file__).parent / "course_scripts"
 # What a stage's imports (and reading params.yaml) may pull in: only what the stage uses.
 HEAVY = ("sklearn", "scipy", "matplotlib", "pandas")

@@ -1,33 +1,14 @@
 """Build the course's step branches from one source: `python course/build_steps.py build`.
 
-The course can be followed branch by branch (`git switch step-4-build-ml-pipeline`). The
-branches are not kept by hand: `course/steps.yaml` lists each step's files, each taken
-whole from this repository (the project's own file, or the step's own version under
-`course/step-N/`); this command copies them into commits, renders those marked
-`render: true` (`workbook.render`) and cuts the exercise out of marked files.
-
-- One commit per step, each on top of the one before: `git log` on the last step reads
-  as the course, and `git diff` of two consecutive ones shows what a step changes.
-- A step with an exercise gets two branches: `<step>_SOLUTION`, the chain commit, and
-  `<step>` (where a learner starts), a sibling commit on the same parent in which every
-  region between `# <solution> TASK` and `# </solution>` is one `# TODO (exercise): TASK`
-  line (in Python, with a `raise` under it). So `git diff <step> <step>_SOLUTION` is the
-  solution, and the exercise is always generated from it.
-- Commits are made by a fixed course identity at fixed dates (overriding any
-  GIT_AUTHOR_*/GIT_COMMITTER_* variables a CI system sets), so the same source gives the
-  same commit ids on every machine and a rebuild with nothing new changes nothing.
-
-Safety: the branches are written with git plumbing only (`hash-object`, a temporary
-index, `write-tree`, `commit-tree`, one `update-ref` transaction); the learner's working
-tree, index and current branch are never touched. It refuses (exit status 1) when a file
-the steps are made from has uncommitted changes, or a step branch exists already with
-other content, unless given `--force` (`rebuild`). It never moves a step branch checked
-out in a working tree with uncommitted work in it.
-
-The steps folder: a second working tree (`git worktree`) for the branches, by default
-`../<this folder's name>-steps` (`--steps-dir`), created on the first step's branch and
-reused after, its `.venv` a link to this checkout's. A rebuild that moves the branch
-checked out there updates its files too, if nothing there is uncommitted.
+`course/steps.yaml` lists each step's files, taken whole from this repository; this makes
+one commit per step on the one before (a fixed identity and dates: the same ids on every
+machine), rendering files marked `render: true`. A file with `# <solution> TASK` ...
+`# </solution>` regions gives `<step>_SOLUTION` (the chain commit) and its sibling `<step>`,
+where each region is one `# TODO (exercise): TASK` line (in Python, a `raise` under it).
+Only git plumbing writes the branches; the learner's working tree, index and branch are not
+touched. Without `--force` it refuses uncommitted sources and branches with other content,
+and it never moves a branch checked out with uncommitted work. The steps folder
+(`--steps-dir`, default `../<folder>-steps`) is a `git worktree`, its `.venv` this checkout's.
 
     python course/build_steps.py build      # create the branches (make steps)
     python course/build_steps.py rebuild    # update them after a pull (make steps FORCE=1)
@@ -56,20 +37,13 @@ from workbook.render import TemplateError, render
 MANIFEST = "course/steps.yaml"
 SOLUTION_SUFFIX = "_SOLUTION"
 TODO_PREFIX = "# TODO (exercise): "
-# What an unsolved Python exercise raises, right under its TODO line, so that running it
-# fails and says which task is missing instead of running on as if it had worked.
 TODO_ERROR = "NotImplementedError"
 AUTHOR_NAME = "MLOps course"
 AUTHOR_EMAIL = "course@example.com"
 BASE_DATE = 1704110400  # 2024-01-01T12:00:00Z; step N is dated N minutes later
-ZERO = "0" * 40
 OPEN_MARKER = re.compile(r"^(?P<indent>[ \t]*)# <solution>(?P<task>.*)$")
 CLOSE_MARKER = re.compile(r"^[ \t]*# </solution>[ \t]*$")
 STEP_KEYS = ("name", "message", "files", "remove")
-# What `render: true` fills in, read from the commit the steps are built from, so that a
-# README's score or a prototype's default grid is main's own and cannot go stale.
-METRICS_FILE = "reports/metrics.json"
-PARAMS_FILE = "params.yaml"
 FEATURES_MODULE = "src/iris_pipeline/features.py"
 
 
@@ -77,36 +51,24 @@ class StepsError(Exception):
     """Something the learner or the course author must fix; the message says what."""
 
 
-# --------------------------------------------------------------------------- git
-
-
-class Git:
-    """Runs git in one repository and raises `StepsError` with git's message on failure."""
-
-    def __init__(self, root: Path):
-        self.root = root
+@dataclass
+class Git:  # runs git in one repository; on failure raises `StepsError` with git's message
+    root: Path
 
     def run(self, *args: str, input: bytes | None = None, env: dict[str, str] | None = None) -> bytes:
         result = subprocess.run(["git", *args], cwd=self.root, input=input, capture_output=True, env=env)
         if result.returncode != 0:
-            message = result.stderr.decode(errors="replace").strip()
-            raise StepsError(f"git {' '.join(args[:3])} failed: {message}")
+            raise StepsError(f"git {' '.join(args[:3])} failed: {result.stderr.decode(errors='replace').strip()}")
         return result.stdout
 
     def text(self, *args: str, **kwargs: Any) -> str:
         return self.run(*args, **kwargs).decode().strip()
 
     def rev(self, name: str) -> str | None:
-        result = subprocess.run(
-            ["git", "rev-parse", "--verify", "--quiet", f"{name}^{{commit}}"],
-            cwd=self.root,
-            capture_output=True,
-            text=True,
-        )
-        return result.stdout.strip() if result.returncode == 0 else None
-
-    def write_blob(self, data: bytes) -> str:
-        return self.text("hash-object", "-w", "--stdin", input=data)
+        try:
+            return self.text("rev-parse", "--verify", "--quiet", f"{name}^{{commit}}")
+        except StepsError:
+            return None
 
 
 def repo_root(start: Path) -> Path:
@@ -117,29 +79,21 @@ def repo_root(start: Path) -> Path:
 
 
 @dataclass(frozen=True)
-class Blob:
-    """A file of a step: its git mode and either an existing blob id or new content."""
-
+class Blob:  # a file of a step: its git mode and either an existing blob id or new content
     mode: str
     sha: str | None = None
     data: bytes | None = None
 
 
-class Source:
-    """The files of one commit (the course's source: course/ and the pipeline at the root)."""
-
+class Source:  # the files of one commit (the course's source: course/ and the pipeline at the root)
     def __init__(self, git: Git, rev: str):
         self.git = git
         self.commit = git.rev(rev)
         if self.commit is None:
             raise StepsError(f"{rev}: no such commit to build the steps from")
-        self.files: dict[str, tuple[str, str]] = {}
-        for record in git.run("ls-tree", "-r", "-z", "--full-tree", self.commit).split(b"\0"):
-            if record:
-                info, path = record.decode().split("\t", 1)
-                mode, kind, sha = info.split()
-                if kind == "blob":
-                    self.files[path] = (mode, sha)
+        tree = git.run("ls-tree", "-r", "-z", "--full-tree", self.commit).decode()
+        records = [(info.split(), path) for info, path in (r.split("\t", 1) for r in tree.split("\0") if r)]
+        self.files = {path: (mode, sha) for (mode, kind, sha), path in records if kind == "blob"}
         self.used: set[str] = set()  # the files the steps are made from
 
     def read(self, path: str) -> bytes:
@@ -168,11 +122,9 @@ def _text(data: bytes, where: str) -> str:
         raise StepsError(f"{where}: not a UTF-8 text file, cannot be rendered or cut") from None
 
 
-# ------------------------------------------------------------ rendering and exercises
-
-
 def render_names(source: Source) -> dict[str, Any]:
-    """`metrics` (reports/metrics.json), `params` (params.yaml), `ratio_features` (the package's RATIO_FEATURES)."""
+    """What `render: true` fills in, from the commit built: `metrics` (reports/metrics.json), `params`
+    (params.yaml), `ratio_features` (the package's RATIO_FEATURES)."""
     tree = ast.parse(_text(source.read(FEATURES_MODULE), FEATURES_MODULE))
     ratios = [
         ast.literal_eval(node.value)
@@ -181,7 +133,7 @@ def render_names(source: Source) -> dict[str, Any]:
     ]
     if not ratios:
         raise StepsError(f"{FEATURES_MODULE}: no literal RATIO_FEATURES = {{...}} to render from")
-    metrics, params = json.loads(source.read(METRICS_FILE)), yaml.safe_load(source.read(PARAMS_FILE))
+    metrics, params = json.loads(source.read("reports/metrics.json")), yaml.safe_load(source.read("params.yaml"))
     return {"metrics": metrics, "params": params, "ratio_features": ratios[0]}
 
 
@@ -199,16 +151,8 @@ def render_file(data: bytes, where: str, names: dict[str, Any]) -> bytes:
 
 
 def split_markers(text: str, where: str, python: bool) -> tuple[str, str, int]:
-    """(solution, exercise, number of regions) of a text with `# <solution> TASK` ... `# </solution>` markers.
-
-    The solution drops the marker lines; the exercise replaces each region, markers
-    included, by one `# TODO (exercise): TASK` line at the marker's indentation and, in
-    Python code, a `raise NotImplementedError("TODO (exercise): TASK")` under it.
-    """
-    solution: list[str] = []
-    exercise: list[str] = []
-    regions = 0
-    opened: int | None = None
+    """(solution without the marker lines, exercise, number of regions) of a marked text."""
+    solution, exercise, regions, opened = [], [], 0, None
     for number, line in enumerate(text.splitlines(keepends=True), 1):
         opening = OPEN_MARKER.match(line.rstrip("\r\n"))
         if opening:
@@ -251,13 +195,8 @@ def split_file(data: bytes, where: str) -> tuple[bytes, bytes, int]:
     return solution, exercise, regions
 
 
-# --------------------------------------------------------------------------- plan
-
-
 @dataclass
-class Step:
-    """One step of the course: its branch name(s), message and trees (path -> Blob)."""
-
+class Step:  # one step of the course: its branch name(s), message and trees (path -> Blob)
     index: int
     name: str
     message: str
@@ -270,10 +209,8 @@ class Step:
         return self.name + SOLUTION_SUFFIX if self.exercise is not None else self.name
 
     def branches(self) -> list[tuple[str, str]]:
-        """(branch, kind) pairs of this step."""
-        if self.exercise is None:
-            return [(self.name, "step")]
-        return [(self.name, "exercise"), (self.name + SOLUTION_SUFFIX, "solution")]
+        solved = [(self.name + SOLUTION_SUFFIX, "solution")]
+        return [(self.name, "step")] if self.exercise is None else [(self.name, "exercise"), *solved]
 
 
 def load_manifest(source: Source) -> list[dict]:
@@ -286,21 +223,19 @@ def load_manifest(source: Source) -> list[dict]:
     steps = manifest.get("steps") if isinstance(manifest, dict) else None
     if not isinstance(steps, list) or not steps:
         raise StepsError(f"{MANIFEST}: expected a top-level `steps:` list")
-    names: set[str] = set()
+    names: list[str] = []
     for number, step in enumerate(steps, 1):
-        if not isinstance(step, dict) or not isinstance(step.get("name"), str):
-            raise StepsError(f"{MANIFEST}: step {number}: expected a mapping with a `name`")
-        if set(step) - set(STEP_KEYS) or step["name"] in names or not str(step.get("message", "")).strip():
-            raise StepsError(f"{MANIFEST}: {step['name']}: expected a new name, a message and only {STEP_KEYS}")
-        names.add(step["name"])
+        name = step.get("name") if isinstance(step, dict) else None
+        bad = not isinstance(name, str) or name in names or set(step) - set(STEP_KEYS)
+        if bad or not str(step.get("message", "")).strip():
+            raise StepsError(f"{MANIFEST}: step {number}: expected a new `name`, a `message` and only {STEP_KEYS}")
+        names.append(name)
     return steps
 
 
 def plan(source: Source) -> list[Step]:
     """Every step's trees: the previous step's files, less `remove:`, with `files:` set."""
-    steps: list[Step] = []
-    tree: dict[str, Blob] = {}
-    names: dict[str, Any] | None = None
+    steps, tree, names = [], {}, None
     for index, spec in enumerate(load_manifest(source), 1):
         where = f"{MANIFEST}: {spec['name']}"
         for path in spec.get("remove") or []:
@@ -308,8 +243,7 @@ def plan(source: Source) -> list[Step]:
             if not doomed:
                 raise StepsError(f"{where}: remove {path!r}: the previous step has no such file")
             tree = {p: blob for p, blob in tree.items() if p not in doomed}
-        exercise: dict[str, Blob] = {}
-        regions: dict[str, int] = {}
+        exercise, regions = {}, {}
         for dest, entry in (spec.get("files") or {}).items():
             entry = {"from": entry} if isinstance(entry, str) else entry
             if not isinstance(entry, dict) or not isinstance(entry.get("from"), str) or set(entry) - {"from", "render"}:
@@ -335,18 +269,12 @@ def plan(source: Source) -> list[Step]:
     return steps
 
 
-# --------------------------------------------------------------------------- write
-
-
-# --------------------------------------------------------------------------- write
-
-
 def write_tree(git: Git, files: dict[str, Blob], blobs: dict[bytes, str]) -> str:
     """Write a tree object for `files` through a temporary index; return its id."""
     records = []
     for path, blob in sorted(files.items()):
         if blob.sha is None and blob.data not in blobs:
-            blobs[blob.data] = git.write_blob(blob.data)
+            blobs[blob.data] = git.text("hash-object", "-w", "--stdin", input=blob.data)
         records.append(f"{blob.mode} {blob.sha or blobs[blob.data]}\t{path}\0")
     with tempfile.TemporaryDirectory(prefix="course-steps-") as tmp:
         env = {**os.environ, "GIT_INDEX_FILE": str(Path(tmp) / "index")}
@@ -354,18 +282,10 @@ def write_tree(git: Git, files: dict[str, Blob], blobs: dict[bytes, str]) -> str
         return git.text("write-tree", env=env)
 
 
-def commit_env(index: int) -> dict[str, str]:
-    """The environment of step `index`'s commits: the course's identity, N minutes after BASE_DATE."""
-    date = f"{BASE_DATE + 60 * index} +0000"
-    fixed = {"NAME": AUTHOR_NAME, "EMAIL": AUTHOR_EMAIL, "DATE": date}
-    return {**os.environ, **{f"GIT_{role}_{key}": v for role in ("AUTHOR", "COMMITTER") for key, v in fixed.items()}}
-
-
 def make_commits(git: Git, steps: list[Step]) -> dict[str, str]:
-    """Write every step's commits; return branch -> commit id (refs are not touched)."""
-    blobs: dict[bytes, str] = {}
-    commits: dict[str, str] = {}
-    parent: list[str] = []
+    """Write every step's commits, by the course's identity, step N N minutes after BASE_DATE;
+    return branch -> commit id (refs are not touched)."""
+    blobs, commits, parent = {}, {}, []
     for step in steps:
         commit = [(step.chain_branch, step.solution, step.message)]
         if step.exercise is not None:
@@ -373,11 +293,11 @@ def make_commits(git: Git, steps: list[Step]) -> dict[str, str]:
             task = "each `# TODO (exercise)` line marks what to write"
             message = f"{title} (exercise)\n\nThe task of this step: {task}.\nThe solution is on branch {step.name}"
             commit.append((step.name, step.exercise, f"{message}{SOLUTION_SUFFIX}.\n{body}"))
+        fixed = {"NAME": AUTHOR_NAME, "EMAIL": AUTHOR_EMAIL, "DATE": f"{BASE_DATE + 60 * step.index} +0000"}
+        env = {**os.environ, **{f"GIT_{r}_{k}": v for r in ("AUTHOR", "COMMITTER") for k, v in fixed.items()}}
         for branch, files, message in commit:
             tree = write_tree(git, files, blobs)
-            commits[branch] = git.text(
-                "commit-tree", "--no-gpg-sign", tree, *parent, input=message.encode(), env=commit_env(step.index)
-            )
+            commits[branch] = git.text("commit-tree", "--no-gpg-sign", tree, *parent, input=message.encode(), env=env)
         parent = ["-p", commits[step.chain_branch]]
     return commits
 
@@ -386,16 +306,15 @@ def worktrees(git: Git) -> dict[Path, str | None]:
     """Every working tree of the repository: its folder -> the branch checked out there (None: detached)."""
     trees: dict[Path, str | None] = {}
     for line in git.text("worktree", "list", "--porcelain").splitlines():
-        if line.startswith("worktree "):
-            path = Path(line.split(" ", 1)[1])
-            trees[path] = None
-        elif line.startswith("branch "):
-            trees[path] = line.split(" ", 1)[1].removeprefix("refs/heads/")
+        key, _, value = line.partition(" ")
+        if key == "worktree":
+            trees[path := Path(value)] = None
+        elif key == "branch":
+            trees[path] = value.removeprefix("refs/heads/")
     return trees
 
 
 def default_steps_dir(root: Path) -> Path:
-    """Where `make steps` puts the steps folder: beside the repository, `<its folder name>-steps`."""
     return root.parent / f"{root.name}-steps"
 
 
@@ -404,10 +323,7 @@ def _same(a: Path, b: Path) -> bool:
 
 
 def ensure_steps_dir(git: Git, path: Path, first: str, out) -> None:
-    """The steps folder: a worktree of this repository at `path`, on `first` when new, reused when there.
-
-    Its `.venv` is a link to this checkout's `.venv`, so every step uses the same environment.
-    """
+    """The steps folder: a worktree at `path`, on `first` when new, reused when there; `.venv` linked."""
     path = Path(os.path.abspath(path))
     known = [b for p, b in worktrees(git).items() if _same(p, path)]
     if known and not path.is_dir():
@@ -431,25 +347,25 @@ def ensure_steps_dir(git: Git, path: Path, first: str, out) -> None:
         print(f"  note: {link} is not a link to {venv}: left as it is", file=out)
 
 
-def build(root: Path, force: bool, rev: str, steps_dir: Path | None = None, out=sys.stdout) -> int:
-    """Create or update the step branches; then set up the steps folder `steps_dir` (None: none).
-
-    Uncommitted changes matter only where the steps are made from (course/ and the project's
-    files it takes): the lessons, notes or anything else may be modified.
-    """
+def _planned(root: Path, rev: str) -> tuple[Git, Source, list[Step], dict[str, str]]:
     git = Git(repo_root(root))
-    source = Source(git, rev)
-    steps = plan(source)
+    steps = plan(source := Source(git, rev))
+    return git, source, steps, make_commits(git, steps)
+
+
+def build(root: Path, force: bool, rev: str, steps_dir: Path | None = None, out=sys.stdout) -> int:
+    """Create or update the step branches, then the steps folder `steps_dir` (None: none).
+    Only uncommitted changes to the files the steps are made from stop it."""
+    git, source, steps, wanted = _planned(root, rev)
     changed = git.text("diff", "--name-only", "HEAD").splitlines() if rev == "HEAD" else []
     dirty = sorted(path for path in changed if path in source.used)
     if dirty and not force:
+        listed = "".join(f"  {path}\n" for path in dirty[:10])
         raise StepsError(
-            "files the step branches are made from have uncommitted changes:\n"
-            + "\n".join("  " + path for path in dirty[:10])
-            + "\nThe branches are built from the last commit, so these changes would not be in them."
-            "\nCommit them first, or pass --force (make steps FORCE=1) to build from the last commit anyway."
+            f"files the step branches are made from have uncommitted changes:\n{listed}The branches are built from "
+            "the last commit, so these changes would not be in them.\nCommit them first, or pass --force "
+            "(make steps FORCE=1) to build from the last commit anyway."
         )
-    wanted = make_commits(git, steps)
     current = {branch: git.rev(f"refs/heads/{branch}") for branch in wanted}
     changes = {b: sha for b, sha in wanted.items() if current[b] != sha}
     moved = sorted(b for b in changes if current[b])
@@ -459,13 +375,10 @@ def build(root: Path, force: bool, rev: str, steps_dir: Path | None = None, out=
             "To update them, run again with --force (make steps FORCE=1); commits you made on them "
             "stay reachable in `git reflog`."
         )
-    # A branch to move that is checked out: in the steps folder, if nothing there is uncommitted,
-    # it is detached for the update and put back on the branch after (git moves its files);
-    # anywhere else, or with uncommitted work, the command refuses and changes nothing.
+    # A branch to move that is checked out in a clean steps folder is detached for the update and put
+    # back after (git moves its files); anywhere else, or with uncommitted work, it refuses.
     reattach: dict[Path, str] = {}
-    for tree, branch in worktrees(git).items():
-        if branch not in changes:
-            continue
+    for tree, branch in ((t, b) for t, b in worktrees(git).items() if b in changes):
         pending = Git(tree).text("status", "--porcelain")
         if steps_dir is not None and _same(tree, steps_dir) and not pending:
             reattach[tree] = branch
@@ -483,7 +396,7 @@ def build(root: Path, force: bool, rev: str, steps_dir: Path | None = None, out=
     for tree in reattach:
         Git(tree).run("checkout", "-q", "--detach")
     if changes:
-        updates = "".join(f"update refs/heads/{b} {sha} {current[b] or ZERO}\n" for b, sha in changes.items())
+        updates = "".join(f"update refs/heads/{b} {sha} {current[b] or '0' * 40}\n" for b, sha in changes.items())
         commands = f"start\n{updates}prepare\ncommit\n".encode()
         git.run("update-ref", "-m", f"course steps from {source.commit[:12]}", "--stdin", input=commands)
     for tree, branch in reattach.items():
@@ -493,18 +406,16 @@ def build(root: Path, force: bool, rev: str, steps_dir: Path | None = None, out=
         for branch, kind in step.branches():
             state = "unchanged" if branch not in changes else ("updated" if current[branch] else "created")
             print(f"  {state:9} {branch:45} {kind}", file=out)
-    if steps_dir is None:
-        print(f"\nStart the course with:  git worktree add ../steps {steps[0].name}", file=out)
-        return 0
-    ensure_steps_dir(git, steps_dir, steps[0].name, out)
-    print(f"\nStart the course with:  cd {Path(os.path.abspath(steps_dir))} && cat README.md", file=out)
+    start = f"git worktree add ../steps {steps[0].name}"
+    if steps_dir is not None:
+        ensure_steps_dir(git, steps_dir, steps[0].name, out)
+        start = f"cd {Path(os.path.abspath(steps_dir))} && cat README.md"
+    print(f"\nStart the course with:  {start}", file=out)
     return 0
 
 
 def list_branches(root: Path, rev: str, out=sys.stdout) -> int:
-    git = Git(repo_root(root))
-    steps = plan(Source(git, rev))
-    wanted = make_commits(git, steps)
+    git, _, steps, wanted = _planned(root, rev)
     for step in steps:
         for branch, kind in step.branches():
             sha = git.rev(f"refs/heads/{branch}")
@@ -514,32 +425,21 @@ def list_branches(root: Path, rev: str, out=sys.stdout) -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(
-        prog="python course/build_steps.py",
-        description="Build the course's step branches from course/steps.yaml, without touching your checkout, "
-        "and a steps folder (a git worktree) to follow them in.",
-    )
+    parser = argparse.ArgumentParser(prog="python course/build_steps.py", description=__doc__.split("\n")[0])
     parser.add_argument("command", choices=("build", "rebuild", "list"), help="rebuild = build --force")
-    parser.add_argument(
-        "--force", action="store_true", help="update existing branches, even with uncommitted changes to their sources"
-    )
+    parser.add_argument("--force", action="store_true", help="update branches, even with uncommitted sources")
     parser.add_argument("--from", dest="rev", default="HEAD", help="commit holding course/ (default: HEAD)")
     parser.add_argument("-C", dest="path", default=".", help="run in this repository (default: here)")
     where = parser.add_mutually_exclusive_group()
-    where.add_argument(
-        "--steps-dir",
-        type=Path,
-        help="the steps folder, a git worktree for the step branches (default: ../<repository folder>-steps)",
-    )
+    where.add_argument("--steps-dir", type=Path, help="the steps folder (default: ../<repository folder>-steps)")
     where.add_argument("--no-steps-dir", action="store_true", help="build the branches only, no steps folder")
     args = parser.parse_args(sys.argv[1:] if argv is None else argv)
     try:
         if args.command == "list":
             return list_branches(Path(args.path), args.rev)
-        steps_dir = None
-        if not args.no_steps_dir:
-            steps_dir = args.steps_dir.absolute() if args.steps_dir else default_steps_dir(repo_root(Path(args.path)))
-        return build(Path(args.path), args.force or args.command == "rebuild", args.rev, steps_dir)
+        folder = args.steps_dir.absolute() if args.steps_dir else default_steps_dir(repo_root(Path(args.path)))
+        force = args.force or args.command == "rebuild"
+        return build(Path(args.path), force, args.rev, None if args.no_steps_dir else folder)
     except StepsError as err:
         print(f"error: {err}", file=sys.stderr)
         return 1

@@ -12,25 +12,11 @@ import pandas as pd
 import pytest
 
 from conftest import COMMITTED_F1, REPO_ROOT, pipeline_f1
-from iris_pipeline.dataset import (
-    FEATURE_COLUMNS,
-    RAW_SCHEMA,
-    features_and_target,
-    load_iris_frame,
-    split_train_test,
-)
+from iris_pipeline import io
+from iris_pipeline.dataset import FEATURE_COLUMNS, RAW_SCHEMA, features_and_target, load_iris_frame, split_train_test
 from iris_pipeline.evaluate import CLASS_NAMES, confusion_frame, confusion_matrix, evaluate
-from iris_pipeline.features import FEATURES_SCHEMA, RATIO_FEATURES, featurize
-from iris_pipeline.io import (
-    InputError,
-    atomic_path,
-    load_model,
-    project_root,
-    read_csv,
-    save_model,
-    write_csv,
-    write_json,
-)
+from iris_pipeline.features import RATIO_FEATURES, featurize
+from iris_pipeline.io import InputError, atomic_path, load_model, project_root, read_csv, save_model, write_csv
 from iris_pipeline.plots import plot_confusion_matrix
 from iris_pipeline.train import PORTABLE_DECIMALS, make_estimator, portable, train
 
@@ -49,15 +35,11 @@ def model(splits):
     return train(X_train, y_train, "logreg", GRID, cv=3, random_state=42)
 
 
-def test_load_iris_frame_is_the_renamed_iris_set():
+def test_the_iris_set_renamed_and_featurized_with_target_last():
     frame = load_iris_frame()
     assert list(frame.columns) == [*FEATURE_COLUMNS, "target"]
     assert frame.shape == (150, 5)
     assert frame["target"].value_counts().to_dict() == {0: 50, 1: 50, 2: 50}
-
-
-def test_featurize_adds_the_ratios_and_keeps_target_last():
-    frame = load_iris_frame()
     features = featurize(frame)
     assert "sepal_length_to_sepal_width" in RATIO_FEATURES  # the course's first ratio, checked below
     assert list(features.columns) == [*FEATURE_COLUMNS, *RATIO_FEATURES, "target"]
@@ -75,12 +57,18 @@ def test_split_is_120_30_and_the_same_every_time():
     assert not test_a.equals(test_other)
 
 
-def test_train_returns_the_fitted_estimator_not_the_search(model):
+def test_train_returns_the_fitted_estimator_not_the_search_the_same_bytes_for_the_same_fit(model, splits, tmp_path):
     from sklearn.linear_model import LogisticRegression
 
     assert type(model) is LogisticRegression
     assert model.C == 0.001
     assert not hasattr(model, "cv_results_")
+    again = train(*splits[0], "logreg", GRID, cv=3, random_state=42)
+    assert (
+        save_model(model, tmp_path / "a.joblib").read_bytes() == save_model(again, tmp_path / "b.joblib").read_bytes()
+    )
+    with pytest.raises(ValueError, match="estimator name 'forest': expected one of logreg, svm, knn"):
+        make_estimator("forest", 42)
 
 
 @pytest.mark.parametrize("name", ["logreg", "svm", "knn"])
@@ -91,17 +79,11 @@ def test_every_named_estimator_trains(splits, name):
     assert 0 < evaluate(fitted, X_test, y_test)["f1"] <= 1
 
 
-def test_unknown_estimator_name_is_a_clear_error():
-    with pytest.raises(ValueError, match="estimator name 'forest': expected one of logreg, svm, knn"):
-        make_estimator("forest", 42)
-
-
 def test_the_functions_with_the_committed_params_give_the_committed_score():
-    """The calls the stages make, in memory with params.yaml, give reports/metrics.json's F1."""
     assert pipeline_f1() == COMMITTED_F1
 
 
-def test_confusion_frame_has_one_named_row_per_test_sample(model, splits):
+def test_confusion_frame_has_one_named_row_per_test_sample_and_the_plot_every_count(model, splits):
     _, (X_test, y_test) = splits
     confusion = confusion_frame(model, X_test, y_test)
     assert list(confusion.columns) == ["y_true", "predicted"]
@@ -111,23 +93,8 @@ def test_confusion_frame_has_one_named_row_per_test_sample(model, splits):
     assert matrix.shape == (3, 3)
     assert int(matrix.to_numpy().sum()) == 30
     assert int(matrix.to_numpy().trace()) == int((confusion["y_true"] == confusion["predicted"]).sum())
-
-
-def test_plot_confusion_matrix_draws_every_count(model, splits):
-    _, (X_test, y_test) = splits
-    matrix = confusion_matrix(confusion_frame(model, X_test, y_test))
-    figure = plot_confusion_matrix(matrix)
-    texts = [t.get_text() for t in figure.axes[0].texts]
+    texts = [t.get_text() for t in plot_confusion_matrix(matrix).axes[0].texts]
     assert sorted(int(t) for t in texts) == sorted(int(v) for v in matrix.to_numpy().ravel())
-
-
-def test_read_csv_names_the_missing_file_and_its_stage(tmp_path):
-    with pytest.raises(InputError) as info:
-        read_csv(tmp_path / "train.csv", produced_by="data_split", schema=FEATURES_SCHEMA)
-    assert str(info.value) == (
-        f"{tmp_path / 'train.csv'}: no such file: expected the output of the `data_split` stage "
-        "(run `dvc repro data_split` first)"
-    )
 
 
 def test_read_csv_returns_the_frame_when_it_keeps_its_contract(tmp_path):
@@ -135,43 +102,47 @@ def test_read_csv_returns_the_frame_when_it_keeps_its_contract(tmp_path):
     assert read_csv(write_csv(frame, tmp_path / "iris.csv"), "data_load", RAW_SCHEMA).equals(frame)
 
 
+MISSING = "expected the output of the `data_load` stage (run `dvc repro data_load` first)"
+BROKEN = "(the `data_load` stage writes this file: `dvc repro data_load`)"
+
+
 @pytest.mark.parametrize(
     ("edit", "message"),
     [
-        (lambda lines: lines[:1], "no rows: expected at least one"),
+        (None, f"no such file: {MISSING}"),
+        (b"\xff\xfe\x00garbage\x00", "cannot be read as CSV ("),
+        (lambda lines: lines[:1], f"no rows: expected at least one {BROKEN}"),
         (
             lambda lines: [lines[0].replace("target", "label"), *lines[1:]],
-            "columns sepal_length, sepal_width, "
-            "petal_length, petal_width, label: expected sepal_length, sepal_width, petal_length, petal_width, target",
+            "columns sepal_length, sepal_width, petal_length, petal_width, label: "
+            f"expected sepal_length, sepal_width, petal_length, petal_width, target {BROKEN}",
         ),
         (
             lambda lines: [*lines[:3], "5.0,,1.4,0.2,0", *lines[4:]],
-            "line 4, column 'sepal_width': a blank field: expected a number",
+            f"line 4, column 'sepal_width': a blank field: expected a number {BROKEN}",
         ),
         (
             lambda lines: [*lines[:5], "5.0,abc,1.4,0.2,0", *lines[6:]],
-            "line 6, column 'sepal_width': 'abc': expected a number",
+            f"line 6, column 'sepal_width': 'abc': expected a number {BROKEN}",
         ),
         (
             lambda lines: [*lines[:2], "5.0,3.0,1.4,0.2,1.5", *lines[3:]],
-            "line 3, column 'target': '1.5': expected an integer",
+            f"line 3, column 'target': '1.5': expected an integer {BROKEN}",
         ),
     ],
-    ids=["no-rows", "wrong-columns", "blank", "text-in-number", "fraction-in-integer"],
+    ids=["missing", "unreadable", "no-rows", "wrong-columns", "blank", "text-in-number", "fraction-in-integer"],
 )
-def test_read_csv_holds_the_file_to_its_contract(tmp_path, edit, message):
+def test_read_csv_names_the_file_the_problem_and_the_stage_that_writes_it(tmp_path, edit, message):
     path = write_csv(load_iris_frame(), tmp_path / "iris.csv")
-    path.write_text("\n".join(edit(path.read_text().splitlines())) + "\n")
+    if edit is None:
+        path.unlink()
+    elif isinstance(edit, bytes):
+        path.write_bytes(edit)
+    else:
+        path.write_text("\n".join(edit(path.read_text().splitlines())) + "\n")
     with pytest.raises(InputError) as info:
         read_csv(path, produced_by="data_load", schema=RAW_SCHEMA)
-    assert str(info.value) == f"{path}: {message} (the `data_load` stage writes this file: `dvc repro data_load`)"
-
-
-def test_read_csv_names_an_unreadable_file(tmp_path):
-    path = tmp_path / "x.csv"
-    path.write_bytes(b"\xff\xfe\x00garbage\x00")
-    with pytest.raises(InputError, match="cannot be read as CSV"):
-        read_csv(path, produced_by="featurize", schema=RAW_SCHEMA)
+    assert str(info.value).startswith(f"{path}: {message}")
 
 
 def test_load_model_names_a_corrupt_file(tmp_path):
@@ -183,7 +154,7 @@ def test_load_model_names_a_corrupt_file(tmp_path):
 
 def test_writes_are_atomic_and_leave_nothing_on_failure(tmp_path):
     target = tmp_path / "out" / "metrics.json"
-    write_json({"f1": 0.5}, target)
+    io.write_json({"f1": 0.5}, target)
     with pytest.raises(RuntimeError), atomic_path(target) as tmp:
         tmp.write_text("half")
         raise RuntimeError("stage failed mid-write")
@@ -191,15 +162,7 @@ def test_writes_are_atomic_and_leave_nothing_on_failure(tmp_path):
     assert sorted(p.name for p in target.parent.iterdir()) == ["metrics.json"]
 
 
-def test_saved_model_bytes_are_the_same_for_the_same_fit(model, splits, tmp_path):
-    (X_train, y_train), _ = splits
-    again = train(X_train, y_train, "logreg", GRID, cv=3, random_state=42)
-    first = save_model(model, tmp_path / "a.joblib").read_bytes()
-    second = save_model(again, tmp_path / "b.joblib").read_bytes()
-    assert first == second
-
-
-def test_project_root_is_the_nearest_folder_with_dvc_yaml_or_params_yaml(tmp_path, monkeypatch):
+def test_project_root_is_the_nearest_folder_with_dvc_yaml_or_params_yaml_else_an_error(tmp_path, monkeypatch):
     outer, inner = tmp_path / "outer", tmp_path / "outer" / "workspace" / "project"
     (inner / "stages").mkdir(parents=True)
     (outer / "dvc.yaml").write_text("stages: {}\n")
@@ -211,24 +174,20 @@ def test_project_root_is_the_nearest_folder_with_dvc_yaml_or_params_yaml(tmp_pat
     assert project_root(inner) == inner.resolve()
     monkeypatch.chdir(inner / "stages")  # JupyterLab's kernel starts in the notebook's folder
     assert project_root() == inner.resolve()
-
-
-def test_project_root_outside_a_project_is_a_clear_error(tmp_path):
     with pytest.raises(FileNotFoundError, match=r"no dvc\.yaml or params\.yaml in this folder or any folder above it"):
         project_root(tmp_path)
 
 
 SAVE_DEFAULT_MODEL = """
-import hashlib, sys, yaml
+import hashlib, sys
+from iris_pipeline.config import load_params
 from iris_pipeline.dataset import features_and_target, load_iris_frame, split_train_test
 from iris_pipeline.features import featurize
 from iris_pipeline.io import save_model
 from iris_pipeline.train import train
-params = yaml.safe_load(open(sys.argv[1]))
-grid = params["train"]["estimators"][params["train"]["estimator_name"]]["param_grid"]
-seed = params["base"]["random_state"]
-train_set, _ = split_train_test(featurize(load_iris_frame()), params["data_split"]["test_size"], seed)
-model = train(*features_and_target(train_set), params["train"]["estimator_name"], grid, params["train"]["cv"], seed)
+p, seed = load_params(sys.argv[1]), load_params(sys.argv[1]).base.random_state
+train_set, _ = split_train_test(featurize(load_iris_frame()), p.data_split.test_size, seed)
+model = train(*features_and_target(train_set), p.train.estimator_name, p.train.param_grid, p.train.cv, seed)
 print(hashlib.md5(save_model(model, sys.argv[2]).read_bytes()).hexdigest())
 """
 

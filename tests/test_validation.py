@@ -1,10 +1,9 @@
 """Impossible inputs are refused before any work, in one line, with nothing deleted or written outside.
 
-Each case starts from a copy of a project whose pipeline has run and is up to date (so
-a failure that deleted outputs would show), breaks one thing, runs what a learner would
-(`dvc repro`, or one stage directly with papermill), and checks: a non-zero exit; the
-key or file named in the last lines; no traceback on the terminal; no tracked file
-deleted; nothing written outside the project.
+Each case copies a reproduced, up-to-date project (a failure that deleted outputs would
+show), breaks one thing and runs what a learner would (`dvc repro`, or one stage with
+papermill). Every message of params.yaml's check: tests/test_config.py; of a CSV's
+contract: tests/test_functions.py. Here, one of each kind of refusal end to end.
 """
 
 from __future__ import annotations
@@ -14,30 +13,23 @@ from pathlib import Path
 
 import nbformat
 import pytest
-import yaml
 
-from conftest import Repo, copy_of, set_param, training_rows
+from conftest import Repo, copy_of, set_param
+from test_config import REFUSALS
 
 pytestmark = pytest.mark.slow
 
 PAPERMILL = [sys.executable, "-m", "papermill", "--engine", "reproducible", "--no-progress-bar"]
+DVC_REPRO = ["dvc", "repro"]
 
 
 @pytest.fixture
 def fresh(reproduced_project: Repo, tmp_path: Path) -> Repo:
-    """A copy of the reproduced project (every stage up to date), to break."""
     return copy_of(reproduced_project, tmp_path / "box")
 
 
-def params(key: str, value):
-    return lambda root: set_param(root / "params.yaml", key, value)
-
-
-def drop_grid(root: Path) -> None:
-    data = yaml.safe_load((root / "params.yaml").read_text())
-    del data["train"]["estimators"]["svm"]
-    data["train"]["estimator_name"] = "svm"
-    (root / "params.yaml").write_text(yaml.safe_dump(data, sort_keys=False))
+def params(edit: dict):
+    return lambda root: [set_param(root / "params.yaml", key, value) for key, value in edit.items()]
 
 
 def edit_line(path: str, line: int, text: str):
@@ -59,94 +51,42 @@ def add_cell(stage: str, code: str):
     return edit
 
 
-SMALLEST, TRAINING_ROWS = training_rows()  # the folds must fit: for the default split
-DVC_REPRO = ["dvc", "repro"]
+def stage(name: str, *extra: str) -> list[str]:
+    return [*PAPERMILL, f"stages/{name}.ipynb", f"reports/runs/{name}.ipynb", *extra]
+
+
+# The params cases of tests/test_config.py end to end: a value pydantic refuses, one only the
+# data can tell, an unknown key that changes no stage's params (the check reruns on any edit),
+# and paths that would write outside the project.
+END_TO_END = "test_size-above-1 more-folds-than-the-smallest-class unknown-key path-outside-the-project absolute-path"
 CASES = {
-    # Well-typed or not, a value the pipeline cannot use stops the check stage first.
-    "test_size-out-of-range": (
-        params("data_split.test_size", 1.5),
-        DVC_REPRO,
-        "params.yaml: data_split.test_size = 1.5 (float): input should be less than 1",
-    ),
-    "test_size-leaves-no-test-rows": (
-        params("data_split.test_size", 0.999),
-        DVC_REPRO,
-        "params.yaml: data_split.test_size = 0.999 (float): expected a share that leaves rows on both sides "
-        "(150 rows: 0 train, 150 test)",
-    ),
-    "more-folds-than-the-smallest-class": (
-        params("train.cv", 50),
-        DVC_REPRO,
-        f"params.yaml: train.cv = 50 (int): expected at most {SMALLEST} folds: the smallest class has {SMALLEST} "
-        f"of the {TRAINING_ROWS} training rows",
-    ),
-    "grid-value-the-estimator-refuses": (
-        params("train.estimators.logreg.param_grid.C", [-1.0]),
-        DVC_REPRO,
-        "params.yaml: train.estimators.logreg.param_grid.C = -1.0 (float): expected a value LogisticRegression accepts",
-    ),
-    "grid-value-of-an-estimator-not-chosen": (
-        params("train.estimators.knn.param_grid.weights", ["heavy"]),
-        DVC_REPRO,
-        "params.yaml: train.estimators.knn.param_grid.weights = 'heavy' (str): expected a value "
-        "KNeighborsClassifier accepts",
-    ),
-    "grid-key-the-estimator-lacks": (
-        params("train.estimators.logreg.param_grid.depth", [3]),
-        DVC_REPRO,
-        "params.yaml: train.estimators.logreg.param_grid.depth is not a parameter of LogisticRegression",
-    ),
-    "unknown-key-while-no-stage-would-rerun": (
-        params("base.seed", 1),
-        DVC_REPRO,
-        "params.yaml: base.seed = 1 (int): extra inputs are not permitted",
-    ),
-    "unknown-estimator-name": (
-        params("train.estimator_name", "forest"),
-        DVC_REPRO,
-        "params.yaml: train.estimator_name = 'forest': expected an estimator with a grid under "
-        "train.estimators (logreg, svm, knn)",
-    ),
-    "estimator-without-a-grid": (
-        drop_grid,
-        DVC_REPRO,
-        "params.yaml: train.estimator_name = 'svm': expected an estimator with a grid under "
-        "train.estimators (logreg, knn)",
-    ),
-    "path-outside-the-project": (
-        params("train.model_path", "../outside/model.joblib"),
-        DVC_REPRO,
-        "params.yaml: train.model_path = '../outside/model.joblib' (str): expected a path inside the project",
-    ),
-    "absolute-path": (
-        params("data_load.dataset_csv", "/tmp/iris-outside.csv"),
-        DVC_REPRO,
-        "params.yaml: data_load.dataset_csv = '/tmp/iris-outside.csv' (str): expected a path inside the project",
-    ),
+    **{
+        name: (params(REFUSALS[name][0]), DVC_REPRO, f"params.yaml: {REFUSALS[name][1]}") for name in END_TO_END.split()
+    },
     # The data contract of every CSV a stage reads, run as one stage alone.
     "blank-field-in-the-raw-data": (
         edit_line("data/raw/iris.csv", 5, "5.0,,1.4,0.2,0"),
-        [*PAPERMILL, "stages/featurize.ipynb", "reports/runs/featurize.ipynb"],
+        stage("featurize"),
         "data/raw/iris.csv: line 5, column 'sepal_width': a blank field: expected a number",
     ),
     "text-in-a-number-column": (
         edit_line("data/processed/train_iris.csv", 3, "5.0,abc,1.4,0.2,1.6,7.0,0"),
-        [*PAPERMILL, "stages/train.ipynb", "reports/runs/train.ipynb"],
+        stage("train"),
         "data/processed/train_iris.csv: line 3, column 'sepal_width': 'abc': expected a number",
     ),
     "missing-input-names-its-producer": (
         lambda root: (root / "data/raw/iris.csv").unlink(),
-        [*PAPERMILL, "stages/featurize.ipynb", "reports/runs/featurize.ipynb"],
+        stage("featurize"),
         "data/raw/iris.csv: no such file: expected the output of the `data_load` stage",
     ),
     "bad-value-in-a-direct-papermill-run": (
-        params("data_split.test_size", 1.5),
-        [*PAPERMILL, "stages/data_split.ipynb", "reports/runs/data_split.ipynb"],
-        "ConfigError: params.yaml: data_split.test_size = 1.5 (float): input should be less than 1",
+        params(REFUSALS["test_size-above-1"][0]),
+        stage("data_split"),
+        f"ConfigError: params.yaml: {REFUSALS['test_size-above-1'][1]}",
     ),
     "parameter-the-stage-does-not-take": (
         lambda root: None,
-        [*PAPERMILL, "stages/data_split.ipynb", "reports/runs/data_split.ipynb", "-p", "test_size", "0.3"],
+        stage("data_split", "-p", "test_size", "0.3"),
         "stages/data_split.ipynb: parameter 'test_size' (-p test_size ...) is not one the notebook takes: "
         "expected params_file",
     ),
@@ -167,8 +107,7 @@ def test_refused_in_one_line_with_nothing_deleted_or_written_outside(fresh: Repo
     result = fresh.run(*command, check=False)
     output = result.stdout + result.stderr
     assert result.returncode != 0, output
-    last_lines = "\n".join(output.strip().splitlines()[-3:])
-    assert message in last_lines, output
+    assert message in "\n".join(output.strip().splitlines()[-3:]), output
     assert "Traceback" not in output, output
     deleted = [line for line in fresh.git("status", "--porcelain").stdout.splitlines() if line[:2].strip() == "D"]
     assert deleted == [], f"tracked files deleted: {deleted}"

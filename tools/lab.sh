@@ -1,15 +1,9 @@
 #!/usr/bin/env bash
-# `make lab` (extra arguments: `make lab ARGS="--no-browser --port 8899"`): JupyterLab at
-# the repository root, with the project's kernel, from the repository's own .venv (no
-# need to activate it first).
-#
-# The lessons name the kernel `mlops-course` in their metadata, so they open with it
-# (no "Select Kernel" dialog); new notebooks get it by default too. Extra arguments go
-# to `jupyter lab`, e.g. `tools/lab.sh --no-browser --port 8899`. As root (the usual
-# user in containers), `--allow-root` is added: Jupyter refuses to start as root without it.
-# What saving a notebook changes is set by the configuration `make setup` installs into
-# .venv (workbook.jupyter_save): opening and saving a lesson leaves it as committed.
-# tests/test_browser.py starts JupyterLab through this script.
+# `make lab` (extra arguments: `make lab ARGS="--no-browser --port 8899"`, passed on to
+# `jupyter lab`): JupyterLab at the repository root from its own .venv, nothing to activate.
+# The lessons' metadata names the kernel `mlops-course`, the default for new notebooks too.
+# As root (the usual user in containers) it adds `--allow-root`, without which Jupyter
+# refuses to start. What a save writes is set by workbook.jupyter_save (`make setup`).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 jupyter=.venv/bin/jupyter

@@ -1,27 +1,24 @@
 """The course's pages (`make book`, book/build.py): built once for this module, into a
 temporary folder from this checkout, then read as a learner meets them.
 
-- Every lesson has its page, with its headings, and the committed score wherever the
-  lesson quotes it; the landing page lists every lesson with its study time and every step
-  branch, whose page is its README as the step builder renders it.
-- What the course's tags say: no set-up cell, check or assertion on any page (no `assert `,
-  no `workbook.` in the text), pictures and exercise verdicts without their code, every
-  solution in a toggle; every picture a file of the site; every link inside the site leads
-  to a page (and heading) that exists.
+- Every lesson has its page, with its headings, and the committed score wherever the lesson
+  quotes it; the landing page lists every lesson with its study time and every step branch,
+  whose page is its README as the step builder renders it.
+- What the course's tags say: no set-up cell, check or assertion on any page, pictures and
+  exercise verdicts without their code, every solution in a toggle; every picture a file of
+  the site; every link inside the site leads to a page (and heading) that exists.
+- Nothing is loaded from elsewhere: no script, style, font or image from another host, and
+  Chromium with the network cut off draws a lesson with its figures, asking for nothing but
+  the site's own files (a screenshot: test-artifacts/book-lesson.png).
 - .github/workflows/pages.yaml builds the site on every push and deploys it from main, the
   deploy job alone allowed to write to Pages; CI's test job builds it too.
-- Nothing is loaded from elsewhere: no script, style, font or image from another host,
-  and Chromium with the network cut off draws a lesson with its figures, without asking
-  for anything but the site's own files (a screenshot of its first figure:
-  test-artifacts/book-lesson.png).
 """
 
 from __future__ import annotations
 
-import json
-import os
 import re
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
@@ -30,6 +27,8 @@ import pytest
 import yaml
 from bs4 import BeautifulSoup
 
+import build_steps
+from chromium import ARTIFACTS, chromium
 from conftest import COMMITTED_F1, REPO_ROOT, run
 
 LESSONS = sorted((REPO_ROOT / "lessons").glob("[0-9][0-9]-*.ipynb"))
@@ -39,9 +38,6 @@ IMAGE_TYPES = ("image/png", "image/jpeg", "image/svg+xml", "image/gif")
 STUDY_TIME = re.compile(r"^\*\*Study time:\*\* about (\d+) minutes", re.MULTILINE)
 EXTERNAL = re.compile(r"^(https?:)?//", re.IGNORECASE)
 CSS_FETCH = re.compile(r"""(@import\s+(url\()?\s*['"]?|url\(\s*['"]?)(https?:)?//""", re.IGNORECASE)
-ARTIFACTS = REPO_ROOT / "test-artifacts"
-BROWSER_PATH = os.environ.get("BROWSER_PATH", "/usr/bin/chromium")
-IN_CI = os.environ.get("CI", "").lower() == "true"
 
 
 @pytest.fixture(scope="module")
@@ -55,15 +51,31 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return out / "html"
 
 
-def page(site: Path, name: str) -> BeautifulSoup:
-    path = site / name
-    assert path.is_file(), f"no page {name}"
+@pytest.fixture(scope="module")
+def steps() -> tuple[build_steps.Source, list]:
+    source = build_steps.Source(build_steps.Git(REPO_ROOT), "HEAD")
+    return source, build_steps.plan(source)
+
+
+def soup_of(path: Path) -> BeautifulSoup:
+    assert path.is_file(), f"no page {path}"
     return BeautifulSoup(path.read_text(encoding="utf-8"), "html.parser")
 
 
 def article(soup: BeautifulSoup):
     """The page's own content (not the navigation around it)."""
     return soup.find("article") or soup.body
+
+
+def lesson_pages(site: Path) -> Iterator[tuple[str, nbformat.NotebookNode, BeautifulSoup]]:
+    """Each lesson's file name, notebook and page content, freshly parsed."""
+    assert LESSONS, "no lessons"
+    for path in LESSONS:
+        yield path.name, nbformat.read(path, as_version=4), article(soup_of(site / "lessons" / f"{path.stem}.html"))
+
+
+def site_pages(site: Path) -> list[Path]:
+    return sorted(p for p in site.rglob("*.html") if p.name not in ("genindex.html", "search.html"))
 
 
 def text_of(element) -> str:
@@ -80,10 +92,6 @@ def tags(cell) -> set[str]:
     return set(cell.get("metadata", {}).get("tags", []))
 
 
-def lesson_page(path: Path) -> str:
-    return f"lessons/{path.stem}.html"
-
-
 def markdown_headings(source: str) -> list[str]:
     """The headings of a markdown cell, as text (outside fenced code, formatting dropped)."""
     headings, fenced = [], False
@@ -96,93 +104,76 @@ def markdown_headings(source: str) -> list[str]:
     return headings
 
 
-def page_headings(soup: BeautifulSoup) -> list[str]:
-    found = []
-    for heading in article(soup).find_all(re.compile(r"^h[1-6]$")):
-        for link in heading.find_all("a", class_="headerlink"):
-            link.extract()
-        found.append(squash(heading.get_text().replace("_", "").replace("*", "")))
-    return found
+def page_headings(content) -> list[str]:
+    for link in content.find_all("a", class_="headerlink"):
+        link.extract()
+    return [squash(h.get_text().replace("_", "").replace("*", "")) for h in content.find_all(re.compile(r"^h[1-6]$"))]
 
 
 def visible_outputs(cell) -> list[dict]:
     return [] if cell["cell_type"] != "code" or tags(cell) & REMOVED else cell.get("outputs", [])
 
 
-def pictures_of(path: Path) -> int:
+def pictures_of(nb: nbformat.NotebookNode) -> int:
     """The pictures among the outputs a lesson's page shows."""
-    cells = nbformat.read(path, as_version=4).cells
-    return sum(1 for c in cells for o in visible_outputs(c) if any(m in o.get("data", {}) for m in IMAGE_TYPES))
+    return sum(1 for c in nb.cells for o in visible_outputs(c) if any(m in o.get("data", {}) for m in IMAGE_TYPES))
 
 
 def output_text(output: dict) -> str:
     """The text an output shows as it is (a stream, or a result that has only text/plain)."""
-    if output.get("output_type") == "stream":
-        return "".join(output["text"])
+    if output["output_type"] == "stream":
+        return output["text"]
     data = output.get("data", {})
-    return "".join(data["text/plain"]) if set(data) == {"text/plain"} else ""
-
-
-# ----------------------------------------------------------------------------------- pages
+    return data["text/plain"] if set(data) == {"text/plain"} else ""
 
 
 def test_every_lesson_has_a_page_with_its_headings(site: Path) -> None:
-    assert LESSONS, "no lessons"
-    for path in LESSONS:
-        nb = nbformat.read(path, as_version=4)
+    for name, nb, content in lesson_pages(site):
         wanted = [h for c in nb.cells if c.cell_type == "markdown" for h in markdown_headings(c.source)]
-        shown = page_headings(page(site, lesson_page(path)))
+        shown = page_headings(content)
         missing = [heading for heading in wanted if heading not in shown]
-        assert wanted and not missing, f"{path.name}: headings not on its page: {missing}\n(page: {shown})"
+        assert wanted and not missing, f"{name}: headings not on its page: {missing}\n(page: {shown})"
 
 
 def test_the_committed_score_is_on_every_page_that_quotes_it(site: Path) -> None:
     """reports/metrics.json's f1, wherever a lesson shows it (its text or a visible output)."""
-    score = str(COMMITTED_F1)
-    quoting = []
-    for path in LESSONS:
-        nb = json.loads(path.read_text(encoding="utf-8"))
+    score, quoting = str(COMMITTED_F1), []
+    for name, nb, content in lesson_pages(site):
         shown = [
-            "".join(c["source"]) if c["cell_type"] == "markdown" else "".join(map(output_text, visible_outputs(c)))
-            for c in nb["cells"]
+            c.source if c.cell_type == "markdown" else "".join(map(output_text, visible_outputs(c))) for c in nb.cells
         ]
         if any(score in text for text in shown):
-            quoting.append(path.name)
-            assert score in text_of(article(page(site, lesson_page(path)))), f"{path.name}: its page lacks {score}"
+            quoting.append(name)
+            assert score in text_of(content), f"{name}: its page lacks {score}"
     assert quoting, f"no lesson quotes the committed score {score}"
 
 
-def test_the_landing_page_lists_the_lessons_with_their_study_times_and_the_steps(site: Path) -> None:
-    import build_steps
-
-    soup = page(site, "index.html")
-    content = article(soup)
+def test_the_landing_page_lists_the_lessons_with_their_study_times_and_the_steps(site: Path, steps) -> None:
+    content = article(soup_of(site / "index.html"))
     links = {a["href"] for a in content.find_all("a", href=True)}
-    text = squash(text_of(content))
     for path in LESSONS:
         minutes = STUDY_TIME.search(nbformat.read(path, as_version=4).cells[0].source).group(1)
-        assert lesson_page(path) in links, f"the landing page does not link {path.name}"
-        row = next(tr for tr in content.find_all("tr") if tr.find("a", href=lesson_page(path)))
+        href = f"lessons/{path.stem}.html"
+        assert href in links, f"the landing page does not link {path.name}"
+        row = next(tr for tr in content.find_all("tr") if tr.find("a", href=href))
         assert f"about {minutes} minutes" in squash(row.get_text()), f"{path.name}: not {minutes} minutes"
+    text = squash(text_of(content))
     assert "make setup" in text and "make lab" in text, "the landing page does not say how to start"
-    source = build_steps.Source(build_steps.Git(REPO_ROOT), "HEAD")
-    for step in build_steps.plan(source):
+    for step in steps[1]:
         assert f"steps/{step.name}.html" in links, f"the landing page does not link the step {step.name}"
 
 
-def test_step_pages_are_their_readmes_as_the_step_builder_renders_them(site: Path) -> None:
-    import build_steps
-
-    source = build_steps.Source(build_steps.Git(REPO_ROOT), "HEAD")
+def test_step_pages_are_their_readmes_as_the_step_builder_renders_them(site: Path, steps) -> None:
+    source, plan = steps
     manifest = {s["name"]: s for s in yaml.safe_load(source.read(build_steps.MANIFEST))["steps"]}
     rendered = 0
-    for step in build_steps.plan(source):
+    for step in plan:
         readme = build_steps._content(source, (step.exercise or step.solution)["README.md"]).decode()
-        soup = page(site, f"steps/{step.name}.html")
-        text = text_of(article(soup))
-        assert "{{" not in text, f"{step.name}: a template field left on the page"
-        missing = [h for h in markdown_headings(readme) if h not in page_headings(soup)]
+        content = article(soup_of(site / "steps" / f"{step.name}.html"))
+        missing = [h for h in markdown_headings(readme) if h not in page_headings(content)]
         assert not missing, f"{step.name}: headings of its README not on its page: {missing}"
+        text = text_of(content)
+        assert "{{" not in text, f"{step.name}: a template field left on the page"
         spec = manifest[step.name]["files"]["README.md"]
         if isinstance(spec, dict) and spec.get("render") and 'metrics["f1"]' in source.read(spec["from"]).decode():
             assert str(COMMITTED_F1) in text or str(round(COMMITTED_F1, 5)) in text, f"{step.name}: no score"
@@ -190,80 +181,60 @@ def test_step_pages_are_their_readmes_as_the_step_builder_renders_them(site: Pat
     assert rendered, "no step README quotes the committed score"
 
 
-# ------------------------------------------------------------------------ the course's tags
-
-
-def site_pages(site: Path) -> list[Path]:
-    return sorted(p for p in site.rglob("*.html") if p.name not in ("genindex.html", "search.html"))
-
-
 def test_no_check_or_assertion_appears_on_any_page(site: Path) -> None:
     found = []
     for path in site_pages(site):
-        text = text_of(BeautifulSoup(path.read_text(encoding="utf-8"), "html.parser"))
+        text = text_of(soup_of(path))
         for match in re.finditer(r"assert |workbook\.", text):
-            found.append(
-                f"{path.relative_to(site)}: ...{squash(text[max(0, match.start() - 60) : match.end() + 30])}..."
-            )
+            found.append(f"{path.relative_to(site)}: ...{squash(text[max(0, match.start() - 60) : match.end() + 30])}")
     assert not found, "the course's checks on the pages:\n" + "\n".join(found)
 
 
 def test_proof_cells_follow_their_tags(site: Path) -> None:
     """setup and check cells: gone; figure and exercise-check cells: their output, not their code."""
     problems = []
-    for path in LESSONS:
-        text = text_of(article(page(site, lesson_page(path))))
-        for number, cell in enumerate(nbformat.read(path, as_version=4).cells, 1):
+    for name, nb, content in lesson_pages(site):
+        text = text_of(content)
+        for number, cell in enumerate(nb.cells, 1):
             kinds = sorted(tags(cell) & (REMOVED | OUTPUT_ONLY))
             if cell.cell_type != "code" or not kinds or not cell.source.strip():
                 continue
             if cell.source.strip() in text:
-                problems.append(f"{path.name}: cell {number} {kinds}: its code is on the page")
-            if REMOVED & set(kinds):
-                continue
-            for output in cell.outputs:
+                problems.append(f"{name}: cell {number} {kinds}: its code is on the page")
+            for output in [] if REMOVED & set(kinds) else cell.outputs:
                 line = next((line.strip() for line in output_text(output).splitlines() if line.strip()), None)
                 if line and line not in text:
-                    problems.append(f"{path.name}: cell {number} {kinds}: its output {line!r} is not shown")
+                    problems.append(f"{name}: cell {number} {kinds}: its output {line!r} is not shown")
     assert not problems, "\n".join(problems)
 
 
 def test_solutions_sit_in_toggles(site: Path) -> None:
     toggled = 0
-    for path in LESSONS:
-        content = article(page(site, lesson_page(path)))
-        solutions = [
-            c for c in nbformat.read(path, as_version=4).cells if c.cell_type == "code" and "solution" in tags(c)
-        ]
+    for name, nb, content in lesson_pages(site):
+        solutions = [c.source.strip() for c in nb.cells if c.cell_type == "code" and "solution" in tags(c)]
         toggles = [d for d in content.find_all("details") if d.summary and "Show the solution" in d.summary.get_text()]
-        assert len(toggles) == len(solutions), f"{path.name}: {len(solutions)} solution cells, {len(toggles)} toggles"
-        inside = "\n".join(d.get_text() for d in toggles)
-        for toggle in toggles:
-            toggle.extract()
-        outside = content.get_text()
-        for number, cell in enumerate(solutions, 1):
-            code = cell.source.strip()
-            assert code in inside, f"{path.name}: solution cell {number} is not in a toggle"
-            assert code not in outside, f"{path.name}: solution cell {number} is shown outside its toggle"
+        assert len(toggles) == len(solutions), f"{name}: {len(solutions)} solution cells, {len(toggles)} toggles"
+        inside = "\n".join(toggle.extract().get_text() for toggle in toggles)
+        for number, code in enumerate(solutions, 1):
+            assert code in inside, f"{name}: solution cell {number} is not in a toggle"
+            assert code not in content.get_text(), f"{name}: solution cell {number} is shown outside its toggle"
         toggled += len(solutions)
     assert toggled, "no lesson has a solution"
 
 
 def test_every_picture_is_on_its_page_as_a_file_of_the_site(site: Path) -> None:
     """Each picture a lesson's cells show (DVC's plots too: their PNG) is an <img> of a file in the site."""
-    for path in LESSONS:
-        content = article(page(site, lesson_page(path)))
+    for name, nb, content in lesson_pages(site):
         shown = [img for output in content.select("div.cell_output") for img in output.find_all("img")]
-        assert len(shown) == pictures_of(path), f"{path.name}: {pictures_of(path)} pictures, {len(shown)} on its page"
+        assert len(shown) == pictures_of(nb), f"{name}: {pictures_of(nb)} pictures, {len(shown)} on its page"
         for image in content.find_all("img"):
-            assert (site / "lessons" / unquote(image["src"])).resolve().is_file(), f"{path.name}: {image['src']}"
+            assert (site / "lessons" / unquote(image["src"])).resolve().is_file(), f"{name}: {image['src']}"
 
 
 def test_links_inside_the_site_lead_to_pages_and_headings_that_exist(site: Path) -> None:
     broken, anchors = [], {}
     for path in site_pages(site):
-        soup = BeautifulSoup(path.read_text(encoding="utf-8"), "html.parser")
-        for link in soup.find_all("a", href=True):
+        for link in soup_of(path).find_all("a", href=True):
             parts = urlsplit(link["href"])
             if parts.scheme or parts.netloc or link["href"].startswith("mailto:"):
                 continue
@@ -279,91 +250,53 @@ def test_links_inside_the_site_lead_to_pages_and_headings_that_exist(site: Path)
 
 
 def test_links_between_lessons_become_links_between_pages(site: Path) -> None:
-    for path in LESSONS:
-        nb = nbformat.read(path, as_version=4)
-        linked = {
-            m for c in nb.cells if c.cell_type == "markdown" for m in re.findall(r"\]\((\d\d-[\w-]+)\.ipynb", c.source)
-        }
-        hrefs = {urlsplit(a["href"]).path for a in article(page(site, lesson_page(path))).find_all("a", href=True)}
+    for name, nb, content in lesson_pages(site):
+        markdown = [c.source for c in nb.cells if c.cell_type == "markdown"]
+        linked = {stem for source in markdown for stem in re.findall(r"\]\((\d\d-[\w-]+)\.ipynb", source)}
+        hrefs = {urlsplit(a["href"]).path for a in content.find_all("a", href=True)}
         missing = [f"{stem}.ipynb" for stem in linked if f"{stem}.html" not in hrefs]
-        assert not missing, f"{path.name}: links to {missing} are not links on its page"
-
-
-# ------------------------------------------------------------------------------ offline
+        assert not missing, f"{name}: links to {missing} are not links on its page"
 
 
 def test_no_page_loads_a_script_style_font_or_image_from_elsewhere(site: Path) -> None:
     found = []
     for path in site.rglob("*.html"):
-        soup = BeautifulSoup(path.read_text(encoding="utf-8"), "html.parser")
+        soup = soup_of(path)
         for element in soup.find_all(["script", "link", "img", "iframe", "source", "video", "audio", "embed"]):
             for attribute in ("src", "href", "srcset", "data"):
                 if EXTERNAL.match(element.get(attribute, "").strip()):
                     found.append(f"{path.relative_to(site)}: <{element.name} {attribute}={element[attribute]}>")
-        for style in soup.find_all("style"):
-            if CSS_FETCH.search(style.get_text()):
-                found.append(f"{path.relative_to(site)}: a <style> fetches from elsewhere")
+        if any(CSS_FETCH.search(style.get_text()) for style in soup.find_all("style")):
+            found.append(f"{path.relative_to(site)}: a <style> fetches from elsewhere")
     for path in site.rglob("*.css"):
         if CSS_FETCH.search(path.read_text(encoding="utf-8", errors="replace")):
             found.append(f"{path.relative_to(site)}: @import or url() from elsewhere")
     assert not found, "the site loads from the network:\n" + "\n".join(found)
 
 
-def require_browser() -> str:
-    """The browser (tests/test_browser.py's rule): skipped without it, except in CI."""
-    if Path(BROWSER_PATH).is_file() and os.access(BROWSER_PATH, os.X_OK):
-        return BROWSER_PATH
-    message = f"no browser at {BROWSER_PATH} (set BROWSER_PATH, or apt-get install -y chromium)"
-    if IN_CI:
-        pytest.fail(f"CI=true but {message}")
-    pytest.skip(message)
-
-
-def lesson_with_most_pictures() -> Path:
-    return max(LESSONS, key=pictures_of)
-
-
 def test_chromium_offline_draws_a_lesson_with_its_figures(site: Path) -> None:
-    from playwright.sync_api import sync_playwright
-
-    browser_path = require_browser()
-    lesson = lesson_with_most_pictures()
+    lesson = max(LESSONS, key=lambda path: pictures_of(nbformat.read(path, as_version=4)))
     screenshot = ARTIFACTS / "book-lesson.png"
-    screenshot.parent.mkdir(parents=True, exist_ok=True)
     elsewhere: list[str] = []
     errors: list[str] = []
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path=browser_path, headless=True, args=["--no-sandbox", "--disable-gpu", "--no-first-run"]
-        )
-        try:
-            context = browser.new_context(offline=True, viewport={"width": 1280, "height": 900})
-            context.route(
-                re.compile(r"^(?!file:).*"), lambda route: (elsewhere.append(route.request.url), route.abort())
-            )
-            tab = context.new_page()
-            tab.on("pageerror", lambda error: errors.append(str(error)))
-            tab.on("console", lambda message: message.type == "error" and errors.append(message.text))
-            tab.goto((site / lesson_page(lesson)).as_uri(), wait_until="load")
-            drawn = tab.eval_on_selector_all(
-                "article img", "images => images.map(i => i.complete && i.naturalWidth > 0)"
-            )
-            tab.locator("article img").first.scroll_into_view_if_needed()
-            tab.screenshot(path=str(screenshot))  # the lesson's first figure, as a learner sees it
-            toggles = tab.locator("details:has(summary:has-text('Show the solution'))")
-            assert toggles.count(), f"{lesson.name}: no solution toggle on its page"
-            toggle = toggles.first
-            toggle.locator("summary").click()
-            opened = toggle.evaluate("d => d.open")
-        finally:
-            browser.close()
+    with chromium() as browser:
+        context = browser.new_context(offline=True, viewport={"width": 1280, "height": 900})
+        context.route(re.compile(r"^(?!file:).*"), lambda route: (elsewhere.append(route.request.url), route.abort()))
+        tab = context.new_page()
+        tab.on("pageerror", lambda error: errors.append(str(error)))
+        tab.on("console", lambda message: message.type == "error" and errors.append(message.text))
+        tab.goto((site / "lessons" / f"{lesson.stem}.html").as_uri(), wait_until="load")
+        drawn = tab.eval_on_selector_all("article img", "images => images.map(i => i.complete && i.naturalWidth > 0)")
+        tab.locator("article img").first.scroll_into_view_if_needed()
+        tab.screenshot(path=str(screenshot))  # the lesson's first figure, as a learner sees it
+        toggles = tab.locator("details:has(summary:has-text('Show the solution'))")
+        assert toggles.count(), f"{lesson.name}: no solution toggle on its page"
+        toggles.first.locator("summary").click()
+        opened = toggles.first.evaluate("d => d.open")
     assert drawn and all(drawn), f"{lesson.name}: pictures drawn: {drawn} (screenshot: {screenshot})"
     assert opened, f"{lesson.name}: the solution's toggle does not open (screenshot: {screenshot})"
     assert not elsewhere, f"the page asked the network for: {elsewhere}"
     assert not errors, f"{lesson.name}: errors in the page's scripts: {errors}"
-
-
-# ------------------------------------------------------------------------------ workflows
 
 
 def test_pages_workflow_builds_on_every_push_and_publishes_main_with_least_privilege() -> None:

@@ -18,8 +18,6 @@ from filelock import FileLock
 from workbook.params import set_params
 from workbook.workspace import REPO_ROOT, Workspace, isolated_environ
 
-__all__ = ["COMMITTED_F1", "REPO_ROOT", "Repo", "copy_of", "isolated_env", "pipeline_f1", "run", "set_param"]
-
 # The committed score, as `dvc repro` wrote it. Tests compare reproduced runs with it, not
 # with a literal, so a change to the pipeline's defaults needs a `dvc repro`, not edits here.
 COMMITTED_F1 = json.loads((REPO_ROOT / "reports" / "metrics.json").read_text())["f1"]
@@ -28,18 +26,8 @@ COMMITTED_F1 = json.loads((REPO_ROOT / "reports" / "metrics.json").read_text())[
 QUOTED = re.compile(r"(?<![\w.])\d+\.\d{3,}(?!\d)")
 
 # The committed files a pipeline copy needs (no data, models or executed notebooks).
-PIPELINE_FILES = (
-    "src",
-    "stages",
-    "params.yaml",
-    "dvc.yaml",
-    "dvc.lock",
-    "pyproject.toml",
-    ".gitignore",
-    ".dvcignore",
-    "reports/metrics.json",
-    "reports/confusion_matrix_data.csv",
-)
+PIPELINE_FILES = ("src", "stages", "params.yaml", "dvc.yaml", "dvc.lock", "pyproject.toml", ".gitignore",
+                  ".dvcignore", "reports/metrics.json", "reports/confusion_matrix_data.csv")  # fmt: skip
 
 
 def run(
@@ -62,34 +50,33 @@ def set_param(path: Path, dotted: str, value) -> None:
     assert old != value, f"{dotted} is {value!r} already: the change would show nothing"
 
 
-def training_rows(params_file: Path = REPO_ROOT / "params.yaml") -> tuple[int, int]:
-    """(the smallest class's training rows, all training rows) for `params_file`'s split: what
-    the folds of the grid search must fit, whatever the default seed and test size are."""
+def _split(params_file: Path):
     from iris_pipeline.config import load_params
     from iris_pipeline.dataset import load_iris_frame, split_train_test
     from iris_pipeline.features import featurize
 
     params = load_params(params_file)
-    train_set, _ = split_train_test(
+    split = split_train_test(
         featurize(load_iris_frame()), test_size=params.data_split.test_size, random_state=params.base.random_state
     )
+    return params, *split
+
+
+def training_rows(params_file: Path = REPO_ROOT / "params.yaml") -> tuple[int, int]:
+    """(the smallest class's training rows, all training rows) for `params_file`'s split: what
+    the folds of the grid search must fit, whatever the default seed and test size are."""
+    _, train_set, _ = _split(params_file)
     return int(train_set["target"].value_counts().min()), len(train_set)
 
 
 def pipeline_f1(params_file: Path = REPO_ROOT / "params.yaml") -> float:
-    """The test F1 that the package's functions give for `params_file`, in memory: the same
-    calls the stage notebooks make, without DVC, papermill or files in between. Tests use it
-    as the expected score of a run with changed params."""
-    from iris_pipeline.config import load_params
-    from iris_pipeline.dataset import features_and_target, load_iris_frame, split_train_test
+    """The test F1 that the package's functions give for `params_file`, in memory: the calls
+    the stage notebooks make, without DVC, papermill or files. The expected score of a run."""
+    from iris_pipeline.dataset import features_and_target
     from iris_pipeline.evaluate import evaluate
-    from iris_pipeline.features import featurize
     from iris_pipeline.train import train
 
-    params = load_params(params_file)
-    train_set, test_set = split_train_test(
-        featurize(load_iris_frame()), test_size=params.data_split.test_size, random_state=params.base.random_state
-    )
+    params, train_set, test_set = _split(params_file)
     model = train(
         *features_and_target(train_set),
         estimator_name=params.train.estimator_name,
@@ -154,9 +141,8 @@ def reproduced_project(tmp_path_factory: pytest.TempPathFactory, worker_id: str)
     """The project's committed pipeline files, reproduced (`dvc repro` from nothing) and
     committed on `main`: every stage up to date. Read-only: `copy_of` it to change anything.
 
-    Built once per test run, not once per test module or per worker: pytest-xdist's workers
-    share it through a lock file in their common temporary folder (the recipe of the
-    pytest-xdist documentation, "Making session-scoped fixtures execute only once").
+    Built once per test run: pytest-xdist's workers share it through a lock file in their
+    common temporary folder (pytest-xdist's "Making session-scoped fixtures execute only once").
     """
     shared = tmp_path_factory.getbasetemp()
     if worker_id != "master":
@@ -179,8 +165,3 @@ def copy_of(repo: Repo, tmp_path: Path) -> Repo:
     root = tmp_path / "copy" / "project"
     shutil.copytree(repo.root, root, symlinks=True)
     return Repo(root, isolated_env(tmp_path))
-
-
-@pytest.fixture(scope="session")
-def repo_root() -> Path:
-    return REPO_ROOT

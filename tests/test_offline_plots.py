@@ -1,38 +1,40 @@
-"""`dvc plots show` and `dvc plots diff` draw every plot offline (workbook.offline_plots).
+"""DVC's plots offline: the page template of `dvc plots show` and `dvc plots diff`
+(workbook.offline_plots), and the plots in a notebook (workbook.dvc_plots).
 
-DVC's default page loads Vega from a CDN; the committed `.dvc/config` names a template
-with the libraries inline, which `make setup` generates into `.venv`. Here:
+DVC's default page loads Vega from a CDN; the committed `.dvc/config` names a template with
+the libraries inline, which `make setup` generates into `.venv`. Here:
 
 - the template `make setup` wrote is where `.dvc/config` says, up to date, and has its
-  JavaScript inline: no `<script src>`, DVC's `{plot_divs}` but no `{scripts}` (where
-  DVC would put its CDN tags);
+  JavaScript inline: no `<script src>`, DVC's `{plot_divs}` but no `{scripts}` (where DVC
+  would put its CDN tags);
 - in a reproduced copy of the project with this repository's `.dvc/config` (and `.venv`
   beside it, as in the step branches' second working folder), the pages `dvc plots show`
   and `dvc plots diff` write draw every plot `--json` lists in headless Chromium with the
-  network cut off: every request that is not a file is aborted and recorded, and host
-  names resolve to nothing. DVC's default page, in the same browser, draws no Vega plot
-  and tries the CDN: the cut is real;
-- DVC's message when the template is missing, which the README's Troubleshooting quotes.
+  network cut off: every request that is not a file is aborted and recorded, and host names
+  resolve to nothing (tests/chromium.py). DVC's default page, in the same browser, draws no
+  Vega plot and tries the CDN: the cut is real;
+- DVC's message when the template is missing, which the README's Troubleshooting quotes;
+- workbook.dvc_plots: DVC's `plots --json` output as notebook display bundles (no DVC run).
 """
 
 from __future__ import annotations
 
-import html.parser
+import base64
+import contextlib
 import json
 import os
+import re
 import shutil
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from bs4 import BeautifulSoup
 
+from chromium import chromium
 from conftest import REPO_ROOT, Repo, copy_of
-from workbook import offline_plots
+from workbook import dvc_plots, offline_plots
 
-BROWSER_PATH = os.environ.get("BROWSER_PATH", "/usr/bin/chromium")
-IN_CI = os.environ.get("CI", "").lower() == "true"
-BROWSER_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--host-resolver-rules=MAP * ~NOTFOUND"]
-DRAW_TIMEOUT_MS = 30_000
 MISSING_TEMPLATE_MESSAGE = "HTML template has to contain '{plot_divs}'"
 
 # What the page shows, counted in the browser: vega-embed draws each Vega-Lite plot as a
@@ -45,33 +47,9 @@ COUNT_DRAWN = """() => ({
 })"""
 
 
-class ScriptTags(html.parser.HTMLParser):
+def scripts_of(page: str) -> list[tuple[dict[str, str], str]]:
     """The <script> elements of a page: their attributes and their inline text."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.scripts: list[tuple[dict[str, str | None], str]] = []
-        self._inside = False
-
-    def handle_starttag(self, tag, attrs):
-        if tag == "script":
-            self.scripts.append((dict(attrs), ""))
-            self._inside = True
-
-    def handle_endtag(self, tag):
-        if tag == "script":
-            self._inside = False
-
-    def handle_data(self, data):
-        if self._inside:
-            attrs, text = self.scripts[-1]
-            self.scripts[-1] = (attrs, text + data)
-
-
-def scripts_of(page: str) -> list[tuple[dict[str, str | None], str]]:
-    parser = ScriptTags()
-    parser.feed(page)
-    return parser.scripts
+    return [(script.attrs, script.get_text()) for script in BeautifulSoup(page, "html.parser").find_all("script")]
 
 
 @pytest.fixture(scope="module")
@@ -141,40 +119,23 @@ def project(tmp_path_factory, reproduced_project, template) -> Repo:
 
 @pytest.fixture(scope="module")
 def browser() -> Iterator:
-    """One headless Chromium for the module."""
-    if not (Path(BROWSER_PATH).is_file() and os.access(BROWSER_PATH, os.X_OK)):
-        message = f"no browser at {BROWSER_PATH} (set BROWSER_PATH, or apt-get install -y chromium)"
-        if IN_CI:
-            pytest.fail(f"CI=true but {message}")
-        pytest.skip(message)
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=BROWSER_PATH, headless=True, args=BROWSER_ARGS)
-        try:
-            yield browser
-        finally:
-            browser.close()
+    with chromium() as browser:
+        yield browser
 
 
-def open_offline(browser, page_file: Path):
-    """Open `page_file` with every request that is not a file aborted; the page and those requests."""
-    context = browser.new_context()
-    refused: list[str] = []
-    errors: list[str] = []
-
-    def only_files(route):
-        if route.request.url.startswith("file:"):
-            route.continue_()
-        else:
-            refused.append(route.request.url)
-            route.abort("internetdisconnected")
-
-    context.route("**/*", only_files)
+@contextlib.contextmanager
+def opened_offline(browser, page_file: Path) -> Iterator:
+    """`page_file` open, every request that is not a file aborted: (page, those requests, script errors)."""
+    context, refused, errors = browser.new_context(), [], []
+    abort = lambda route: (refused.append(route.request.url), route.abort("internetdisconnected"))  # noqa: E731
+    context.route(re.compile(r"^(?!file:)"), abort)
     page = context.new_page()
     page.on("pageerror", lambda error: errors.append(str(error)))
     page.goto(page_file.as_uri(), wait_until="load")
-    return context, page, refused, errors
+    try:
+        yield page, refused, errors
+    finally:
+        context.close()
 
 
 def expected_plots(repo: Repo, *command: str) -> dict[str, int]:
@@ -198,14 +159,9 @@ def test_dvc_plots_page_draws_every_plot_with_the_network_cut_off(browser, proje
 
     written = page_file.read_text(encoding="utf-8")
     assert not [attrs for attrs, _ in scripts_of(written) if "src" in attrs], "a <script src> in the page"
-    context, page, refused, errors = open_offline(browser, page_file)
-    try:
-        page.wait_for_function(
-            f"() => ({COUNT_DRAWN})().vega >= {expected['vega']}", timeout=DRAW_TIMEOUT_MS, polling=100
-        )
+    with opened_offline(browser, page_file) as (page, refused, errors):
+        page.wait_for_function(f"() => ({COUNT_DRAWN})().vega >= {expected['vega']}", timeout=30_000, polling=100)
         drawn = page.evaluate(COUNT_DRAWN)
-    finally:
-        context.close()
     assert {"vega": drawn["vega"], "images": drawn["images"]} == expected, (drawn, errors)
     assert refused == [], "the page asked for something beyond the file system"
     assert errors == []
@@ -217,12 +173,9 @@ def test_without_the_template_dvc_page_draws_no_vega_plot_offline(browser, proje
     page_file = project.root / "plots-default" / "index.html"  # written with DVC's default config
     remote = [attrs["src"] for attrs, _ in scripts_of(page_file.read_text(encoding="utf-8")) if attrs.get("src")]
     assert remote and all(src.startswith("https://") for src in remote), remote
-    context, page, refused, errors = open_offline(browser, page_file)
-    try:
+    with opened_offline(browser, page_file) as (page, refused, errors):
         page.wait_for_load_state("networkidle")
         drawn = page.evaluate(COUNT_DRAWN)
-    finally:
-        context.close()
     assert sorted(refused) == sorted(remote)  # DVC's page tried the CDN, and was refused
     assert drawn == {"vega": 0, "images": expected["images"], "embed": "undefined"}, drawn
     assert any("vegaEmbed is not defined" in error for error in errors), errors
@@ -242,3 +195,85 @@ def test_a_missing_template_fails_with_the_message_the_readme_explains(project):
     assert MISSING_TEMPLATE_MESSAGE in troubleshooting
     assert ".venv/share/workbook/dvc-plots-offline.html" in troubleshooting
     assert "make setup" in troubleshooting
+
+
+PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
+SPEC = {  # the shape of DVC's confusion template, cut down to two rows
+    "$schema": "https://vega.github.io/schema/vega-lite/v5.json",
+    "data": {
+        "values": [
+            {"y_true": "setosa", "predicted": "setosa", "rev": "workspace"},
+            {"y_true": "setosa", "predicted": "versicolor", "rev": "HEAD"},
+        ]
+    },
+    "facet": {"column": {"field": "rev"}},
+    "spec": {
+        "mark": "rect",
+        "encoding": {
+            "x": {"field": "predicted", "type": "nominal"},
+            "y": {"field": "y_true", "type": "nominal"},
+            "color": {"aggregate": "count", "type": "quantitative"},
+        },
+    },
+}
+
+
+@pytest.fixture
+def payload(tmp_path):
+    picture = tmp_path / "workspace_confusion.png"
+    picture.write_bytes(PNG_SIGNATURE + b"not really a picture")
+    return {
+        "data": {
+            "confusion.csv": [{"type": "vega", "revisions": ["workspace", "HEAD"], "content": SPEC}],
+            "confusion.png": [{"type": "image", "revisions": ["workspace"], "url": str(picture)}],
+        }
+    }
+
+
+def test_a_vega_plot_is_the_spec_for_jupyterlab_plus_the_same_png_every_time(payload):
+    (bundle,) = dvc_plots.plot_bundles(payload, "confusion.csv")
+    assert set(bundle) == {"application/vnd.vegalite.v5+json", "image/png", "text/plain"}
+    assert bundle["application/vnd.vegalite.v5+json"] is SPEC  # DVC's spec, unchanged
+    assert base64.b64decode(bundle["image/png"]).startswith(PNG_SIGNATURE)
+    assert bundle["text/plain"] == "<Vega-Lite plot: confusion.csv (workspace, HEAD)>"
+    assert dvc_plots.plot_bundles(payload, "confusion.csv")[0]["image/png"] == bundle["image/png"]  # same bytes
+
+
+def test_an_image_plot_is_its_picture(payload):
+    (bundle,) = dvc_plots.plot_bundles(payload, "confusion.png")
+    assert base64.b64decode(bundle["image/png"]) == PNG_SIGNATURE + b"not really a picture"
+    assert bundle["text/plain"] == "<image plot: confusion.png (workspace)>"
+
+
+def test_show_displays_every_plot_raw(payload, monkeypatch):
+    shown = []
+    monkeypatch.setattr(dvc_plots, "display", lambda bundle, raw: shown.append((bundle, raw)))
+    dvc_plots.show(payload)
+    assert [sorted(bundle) for bundle, _ in shown] == [
+        ["application/vnd.vegalite.v5+json", "image/png", "text/plain"],
+        ["image/png", "text/plain"],
+    ]
+    assert all(raw for _, raw in shown)
+
+
+@pytest.mark.parametrize(
+    "schema",
+    [
+        "https://vega.github.io/schema/vega-lite/v6.json",  # newer than JupyterLab's renderer
+        "https://vega.github.io/schema/vega/v5.json",  # Vega, not Vega-Lite
+        "",
+    ],
+)
+def test_a_spec_jupyterlab_cannot_render_is_refused(schema):
+    with pytest.raises(ValueError, match="expected a Vega-Lite v3/v4/v5 spec"):
+        dvc_plots.vega_bundle({**SPEC, "$schema": schema}, "x")
+
+
+def test_errors_from_dvc_or_a_missing_plot_fail_instead_of_showing_nothing(payload):
+    with pytest.raises(KeyError, match="no plot 'metrics.tsv'.*confusion.csv, confusion.png"):
+        dvc_plots.plot_bundles(payload, "metrics.tsv")
+    failed = {**payload, "errors": [{"name": "confusion.csv", "rev": "HEAD", "type": "FileNotFoundError"}]}
+    with pytest.raises(RuntimeError, match="FileNotFoundError"):
+        dvc_plots.plot_bundles(failed, "confusion.csv")
+    with pytest.raises(KeyError, match="no plots"):
+        dvc_plots.show({"data": {}})

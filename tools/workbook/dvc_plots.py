@@ -1,20 +1,13 @@
 """DVC's plots inside a notebook, offline: `dvc plots show/diff --json` as display bundles.
 
-`dvc plots show --json` (and `dvc plots diff --json`) prints every plot as data: a
-Vega-Lite spec with its rows inline (`"type": "vega"`), or the path of a picture DVC
-copied out of each revision (`"type": "image"`). What the tools lack in between:
-
-- DVC renders these only as a separate HTML page (offline here only because
-  `.dvc/config` names the template `workbook.offline_plots` writes), not inside a notebook;
-- JupyterLab renders Vega-Lite offline, but only from a display bundle under the mimetype
-  of the spec's version (`application/vnd.vegalite.v5+json`), which nothing builds from
-  DVC's output; and GitHub's notebook view, like any reader without a Vega renderer,
-  shows nothing for that mimetype.
-
-So this module turns each plot into one bundle: DVC's spec, unchanged, under its
-mimetype, plus a PNG of the same spec drawn by vl-convert (same bytes on every run) in
-the same bundle; an image plot becomes its picture. It fails, rather than showing
-nothing, when DVC reports errors or a plot is missing.
+`dvc plots show --json` (and `diff`) prints every plot as data: a Vega-Lite spec with its rows
+inline (`"type": "vega"`), or the path of a picture DVC copied out of each revision (`"type":
+"image"`). DVC itself draws these only as a separate HTML page. JupyterLab renders Vega-Lite
+offline, but only from a display bundle under the spec version's mimetype
+(`application/vnd.vegalite.v5+json`); GitHub's notebook view, like any reader without a Vega
+renderer, shows nothing for it. So each plot becomes one bundle: DVC's spec, unchanged, plus a
+PNG of it drawn by vl-convert (the same bytes on every run); an image plot becomes its picture.
+DVC's errors, or a missing plot, fail rather than show nothing.
 """
 
 from __future__ import annotations
@@ -26,6 +19,8 @@ from typing import Any
 
 import vl_convert
 from IPython.display import display
+
+from workbook.offline_plots import newest_vegalite
 
 # The Vega-Lite versions JupyterLab 4's built-in renderer (@jupyterlab/vega5-extension) takes.
 JUPYTERLAB_VEGALITE = ("3", "4", "5")
@@ -46,12 +41,7 @@ def vegalite_major(spec: dict[str, Any]) -> str:
 def vega_bundle(spec: dict[str, Any], label: str) -> dict[str, Any]:
     """A Vega-Lite spec for JupyterLab, with a PNG of it for every other reader."""
     major = vegalite_major(spec)
-    # The newest vl-convert library of the spec's major version; no network access.
-    version = max(
-        (v for v in vl_convert.get_vegalite_versions() if v.split(".")[0] == major),
-        key=lambda v: tuple(map(int, v.split("."))),
-    )
-    png = vl_convert.vegalite_to_png(spec, vl_version=version, allowed_base_urls=[])
+    png = vl_convert.vegalite_to_png(spec, vl_version=newest_vegalite(major), allowed_base_urls=[])  # no network
     return {
         f"application/vnd.vegalite.v{major}+json": spec,
         "image/png": base64.b64encode(png).decode("ascii"),

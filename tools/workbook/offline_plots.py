@@ -1,20 +1,15 @@
-"""An HTML template that lets `dvc plots show` and `dvc plots diff` draw every plot offline.
+"""An HTML template with which `dvc plots show` and `dvc plots diff` draw every plot offline.
 
-DVC writes its plots as one page, `dvc_plots/index.html`, and its default page loads
-Vega, Vega-Lite and vega-embed from a CDN: with no network the Vega-Lite plots (the
-confusion plot drawn from the CSV) stay blank, with no placeholder. DVC takes a page
-template of our own instead (`--html-template`, or `plots.html_template` in
-`.dvc/config`, where a relative path is relative to the `.dvc/` folder). A template
-must hold `{plot_divs}`, where DVC puts the plots; DVC puts its CDN `<script>` tags
-only where a template has `{scripts}`, and this one has none. It carries the three
-libraries inline instead, bundled by vl-convert (already a pinned requirement), so
-the page needs nothing but itself and the pictures DVC copies beside it.
+DVC's default page, `dvc_plots/index.html`, loads Vega, Vega-Lite and vega-embed from a CDN:
+with no network its Vega-Lite plots stay blank. DVC takes a template of our own instead
+(`plots.html_template` in `.dvc/config`, a relative path being relative to the `.dvc/`
+folder): it must hold `{plot_divs}`, where DVC puts the plots, and DVC puts its CDN
+`<script>` tags only where a template has `{scripts}`. This one has none: it carries the
+three libraries inline, bundled by vl-convert (a pinned requirement).
 
-The bundle is about 1 MB, so the template is generated, not committed:
-`make setup` runs `python -m workbook.offline_plots`, which writes it into the
-environment (`.venv/share/workbook/dvc-plots-offline.html`), the place the committed
-`.dvc/config` names (`../.venv/share/workbook/dvc-plots-offline.html`). The same
-bytes on every run.
+The bundle is about 1 MB, so the template is generated, not committed: `make setup` runs
+`python -m workbook.offline_plots`, which writes it, the same bytes on every run, where the
+committed `.dvc/config` points (`../.venv/share/workbook/dvc-plots-offline.html`).
 """
 
 from __future__ import annotations
@@ -78,15 +73,6 @@ def template_html() -> str:
     return page.replace("{bundle}", bundle)
 
 
-def write_template(output: Path) -> Path:
-    """Write the template to `output` (atomically: a reader never sees half a file)."""
-    output.parent.mkdir(parents=True, exist_ok=True)
-    partial = output.with_name(output.name + ".partial")
-    partial.write_text(template_html(), encoding="utf-8")
-    os.replace(partial, output)
-    return output
-
-
 def configured_template(project: Path) -> Path | None:
     """The file `plots.html_template` in `project/.dvc/config` names, resolved as DVC does.
 
@@ -109,11 +95,14 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--output", type=Path, default=DEFAULT_OUTPUT, help="where to write it (default: %(default)s)")
     args = parser.parse_args(argv)
-    output = write_template(args.output.absolute())
+    output = args.output.absolute()
+    output.parent.mkdir(parents=True, exist_ok=True)
+    partial = output.with_name(output.name + ".partial")  # a reader never sees half a file
+    partial.write_text(template_html(), encoding="utf-8")
+    os.replace(partial, output)
     print(f"wrote {output} ({output.stat().st_size // 1024} KiB): the HTML template of `dvc plots show`, offline")
 
-    # Tell the learner if the project's .dvc/config does not name this file (say, in a
-    # conda environment rather than .venv): DVC would not find it there.
+    # Not the file .dvc/config names (a conda environment, say): DVC would not find it.
     from workbook.workspace import REPO_ROOT
 
     named = configured_template(REPO_ROOT)

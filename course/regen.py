@@ -1,30 +1,14 @@
 """The course maintainer's loop: `make regen`, and the check that it works, `make regen-check`.
 
 `python course/regen.py regen` brings everything the course derives from the pipeline up to
-date with the working tree, in order, and says what changed:
+date with the working tree, in order, and says what changed (MAINTAINING.md, "After a
+change"). It refuses to start with uncommitted changes (ALLOW_DIRTY=1 goes on anyway): the
+tests of the step branches and the fresh-clone test work from clones of HEAD.
 
-1. `dvc repro`: the pipeline, so `dvc.lock` and the committed `reports/` are the new run's;
-2. `python -m workbook.run_lessons`: every lesson, outputs and templated text;
-3. `python course/build_steps.py build --force --from <the working tree>`: the step
-   branches, rendered from the new score and params (a commit object of the working tree
-   made by `git stash create`, which touches neither the checkout nor the stash list);
-4. the staleness checks: figures in the lessons' text and in the step READMEs, templated
-   text, one source for every value of params.yaml;
-5. a summary: `git status`, and DVC's diff of metrics and params against HEAD.
-
-It refuses to start with uncommitted changes (ALLOW_DIRTY=1 goes on anyway): tests of the
-step branches and the fresh-clone test work from clones of HEAD, so work that is not
-committed is not what they test.
-
-`python course/regen.py check` (`make regen-check`) proves the loop on routine changes of a
-course's life, each in a scratch clone of HEAD with an environment of its own: a third
-engineered feature (the score moves), a new default `C` (the score stays, the text must
-follow), and new defaults of `train.cv` and `base.random_state`, which lessons 1 and 3 show
-as literals rendered from params.yaml and lesson 6 derives from it (`--only default-cv` runs one).
-For each: make the change as a maintainer would and commit it, run
-`make regen`, check that the change shows where it must (a new score in
-reports/metrics.json and in lesson 1's text; the new `C` in lesson 1's text and in step 7's
-README), commit, and run `make test`. Exit 0 only if every change passes.
+`python course/regen.py check` proves the loop on routine changes (CHANGES), each in a
+scratch clone of HEAD with an environment of its own: make the change and commit it, run
+`make regen`, check that the change shows where it must, commit, run `make test`. Exit 0
+only if every change passes.
 """
 
 from __future__ import annotations
@@ -74,8 +58,7 @@ def uncommitted(root: Path) -> list[str]:
 
 def regen(root: Path = ROOT, allow_dirty: bool = False) -> None:
     started = time.perf_counter()
-    pending = uncommitted(root)
-    if pending:
+    if pending := uncommitted(root):
         listing = "\n".join("  " + line for line in pending[:10])
         message = (
             f"uncommitted changes:\n{listing}\nThe tests of the step branches and the fresh-clone test "
@@ -84,12 +67,12 @@ def regen(root: Path = ROOT, allow_dirty: bool = False) -> None:
         if not allow_dirty:
             raise RegenError(message + ", or run again with ALLOW_DIRTY=1 (make regen ALLOW_DIRTY=1).")
         print(f"warning: {message}.", file=sys.stderr)
-
     step("[regen 1/5] the pipeline: dvc repro")
     run("dvc", "repro", cwd=root)
     step("[regen 2/5] every lesson: python -m workbook.run_lessons")
     run(PYTHON, "-m", "workbook.run_lessons", cwd=root)
     step("[regen 3/5] the step branches, from the working tree")
+    # `git stash create`: a commit of the working tree that touches neither the checkout nor the stash list.
     snapshot = run("git", "stash", "create", cwd=root, capture=True).strip() or "HEAD"
     steps_dir = root.parent / f"{root.name}-steps"
     where = ["--steps-dir", str(steps_dir)] if steps_dir.exists() else ["--no-steps-dir"]
@@ -103,21 +86,17 @@ def regen(root: Path = ROOT, allow_dirty: bool = False) -> None:
     print(f"\nmake regen: done in {time.perf_counter() - started:.0f} s", flush=True)
 
 
-# ------------------------------------------------------------------------------ check
-
-# Who commits in the scratch clones: git configuration for those two commands only (the
+# Who commits in the scratch clones: git configuration for those commands only (the
 # GIT_AUTHOR_* variables would reach every git command the tests run).
 IDENTITY = ("-c", "user.name=regen-check", "-c", "user.email=regen-check@example.com")
 NEW_FEATURE = '    "sepal_width_to_petal_width": ("sepal_width", "petal_width"),\n'
-NEW_CS = ([0.01], [0.001])  # the first that is not already the default
 C_KEY = "train.estimators.logreg.param_grid.C"
 
 
 def add_feature(clone: Path) -> None:
     """A third engineered feature, added where the package lists them."""
     module = clone / "src/iris_pipeline/features.py"
-    text = module.read_text()
-    marker = "RATIO_FEATURES = {\n"
+    text, marker = module.read_text(), "RATIO_FEATURES = {\n"
     if marker not in text:
         raise RegenError(f"{module}: no `{marker.strip()}` to add a feature to")
     module.write_text(text.replace(marker, marker + NEW_FEATURE, 1))
@@ -128,11 +107,11 @@ def default_c(root: Path) -> list:
 
 
 def new_c(root: Path) -> list:
-    """The new default C the check sets: [0.01], or [0.001] where [0.01] is the default already."""
-    return next(c for c in NEW_CS if c != default_c(root))
+    """[0.01], or [0.001] where [0.01] is the default already."""
+    return [0.001] if default_c(root) == [0.01] else [0.01]
 
 
-def lesson_text(clone: Path, lesson: str) -> str:
+def lesson_text(clone: Path, lesson: str = "01-introduction.ipynb") -> str:
     cells = json.loads((clone / "lessons" / lesson).read_text())["cells"]
     return "\n".join("".join(c["source"]) for c in cells if c["cell_type"] == "markdown")
 
@@ -146,7 +125,7 @@ def shows_new_score(clone: Path, before: dict) -> list[str]:
     problems = []
     if after == before:
         problems.append(f"reports/metrics.json is unchanged ({after}): the change did not reach the score")
-    if f"a test F1 of {after['f1']:.6f}" not in lesson_text(clone, "01-introduction.ipynb"):
+    if f"a test F1 of {after['f1']:.6f}" not in lesson_text(clone):
         problems.append(f"lesson 1's text does not quote the new score {after['f1']:.6f}")
     if f'{{"f1": {after["f1"]}}}' not in step_readme(clone, "step-1-organize-ml-project"):
         problems.append(f"step 1's README does not quote the new score {after['f1']}")
@@ -154,12 +133,11 @@ def shows_new_score(clone: Path, before: dict) -> list[str]:
 
 
 def shows_new_c(clone: Path, before: dict) -> list[str]:
-    problems = []
-    grid_c = default_c(clone)  # as the change set it and committed
-    if f"(`C={grid_c[0]}`)" not in lesson_text(clone, "01-introduction.ipynb"):
-        problems.append(f"lesson 1's text does not name the new default C={grid_c[0]}")
-    if f"`{grid_c}` to `[0.1]`" not in step_readme(clone, "step-7-metrics-and-experiments"):
-        problems.append(f"step 7's README does not name the new default {grid_c}")
+    problems, c = [], default_c(clone)  # as the change set it and committed
+    if f"(`C={c[0]}`)" not in lesson_text(clone):
+        problems.append(f"lesson 1's text does not name the new default C={c[0]}")
+    if f"`{c}` to `[0.1]`" not in step_readme(clone, "step-7-metrics-and-experiments"):
+        problems.append(f"step 7's README does not name the new default {c}")
     return problems
 
 
@@ -174,26 +152,24 @@ def set_default(dotted: str, value: object):
 
 
 def shown_by_lessons(dotted: str, value: object):
-    """The lessons show the new default: lesson 3's prototype (rendered from params.yaml),
-    lesson 6's Hydra config (derived from it by the lesson's own commands)."""
+    """The lessons show the new default: in a cell rendered from params.yaml (lesson 3's
+    prototype) or in an output (lesson 6's Hydra config, derived by the lesson's commands)."""
     from workbook.lesson_measures import written_next_to_its_key
 
     pattern = written_next_to_its_key(dotted, value)
 
     def shows(clone: Path, before: dict) -> list[str]:
-        shown = [  # what a lesson shows: a cell rendered from params.yaml, or an output
-            text
-            for lesson in sorted((clone / "lessons").glob("[0-9][0-9]-*.ipynb"))
-            for cell in json.loads(lesson.read_text())["cells"]
-            if cell["cell_type"] == "code"
-            for text in (
-                "".join(cell["source"]) if cell.get("metadata", {}).get("workbook", {}).get("params_template") else "",
-                *("".join(output.get("text", "")) for output in cell.get("outputs", [])),
-            )
-        ]
-        if not any(pattern.search(text) for text in shown):
-            return [f"no lesson shows {dotted} = {value} (in a cell rendered from params.yaml or an output)"]
-        return []
+        for lesson in sorted((clone / "lessons").glob("[0-9][0-9]-*.ipynb")):
+            for cell in json.loads(lesson.read_text())["cells"]:
+                if cell["cell_type"] != "code":
+                    continue
+                rendered = cell.get("metadata", {}).get("workbook", {}).get("params_template")
+                texts = ["".join(cell["source"]) if rendered else ""]
+                if any(
+                    pattern.search(t) for t in texts + ["".join(o.get("text", "")) for o in cell.get("outputs", [])]
+                ):
+                    return []
+        return [f"no lesson shows {dotted} = {value} (in a cell rendered from params.yaml or an output)"]
 
     return shows
 
@@ -209,8 +185,7 @@ CHANGES = {
 def check_one(name: str, base: Path, scratch: Path) -> tuple[bool, str]:
     title, change, shows = CHANGES[name]
     clone = scratch / name
-    env = dict(os.environ)
-    env.pop("VIRTUAL_ENV", None)
+    env = {key: value for key, value in os.environ.items() if key != "VIRTUAL_ENV"}
     env["PATH"] = os.pathsep.join(p for p in env["PATH"].split(os.pathsep) if not p.startswith(str(base / ".venv")))
     times = {}
     try:
@@ -224,8 +199,7 @@ def check_one(name: str, base: Path, scratch: Path) -> tuple[bool, str]:
         started = time.perf_counter()
         run("make", "regen", cwd=clone, env=env)
         times["regen"] = time.perf_counter() - started
-        problems = shows(clone, before)
-        if problems:
+        if problems := shows(clone, before):
             raise RegenError("the change does not show where it must:\n  " + "\n  ".join(problems))
         run("git", "add", "-A", cwd=clone, env=env)
         run("git", *IDENTITY, "commit", "-q", "-m", "make regen", cwd=clone, env=env)
@@ -259,7 +233,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--allow-dirty", action="store_true", help="regen: go on with uncommitted changes")
     parser.add_argument("--only", choices=list(CHANGES), action="append", help="check: this change only")
     parser.add_argument("--keep", action="store_true", help="check: keep the scratch clones")
-    args = parser.parse_args(sys.argv[1:] if argv is None else argv)
+    args = parser.parse_args(argv)
     try:
         if args.command == "regen":
             regen(allow_dirty=args.allow_dirty or bool(re.fullmatch(r"1|yes|true", os.environ.get("ALLOW_DIRTY", ""))))

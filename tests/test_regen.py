@@ -1,9 +1,5 @@
-"""The maintainer's loop (course/regen.py): its refusal, and the changes `make regen-check` makes.
-
-The loop itself runs in `make regen-check` (a CI job of its own: two full regenerations
-and test runs); these checks are the quick parts that keep it working when the code it
-edits moves.
-"""
+"""The quick parts of the maintainer's loop (course/regen.py): its refusal, and the changes
+`make regen-check` makes (which runs the loop itself, in a CI job of its own)."""
 
 from __future__ import annotations
 
@@ -16,27 +12,24 @@ import sys
 import pytest
 
 import regen
-from conftest import REPO_ROOT, isolated_env
+from conftest import REPO_ROOT, isolated_env, run
 
 
 def test_regen_refuses_uncommitted_work(tmp_path, monkeypatch):
     for key, value in isolated_env(tmp_path).items():
         monkeypatch.setenv(key, value)
-    repo = tmp_path / "repo"
-    repo.mkdir()
-    subprocess.run(["git", "init", "-q"], cwd=repo, check=True)
-    (repo / "params.yaml").write_text("a: 1\n")
+    run(["git", "init", "-q", "repo"], tmp_path)
+    (tmp_path / "repo" / "params.yaml").write_text("a: 1\n")
     with pytest.raises(regen.RegenError, match=r"(?s)\?\? params\.yaml.*clone HEAD.*ALLOW_DIRTY=1"):
-        regen.regen(repo)
+        regen.regen(tmp_path / "repo")
 
 
 def test_the_new_feature_change_applies_to_the_package(tmp_path):
-    clone = tmp_path / "clone"
-    shutil.copytree(REPO_ROOT / "src", clone / "src")
-    regen.add_feature(clone)
+    shutil.copytree(REPO_ROOT / "src", tmp_path / "src")
+    regen.add_feature(tmp_path)
     code = "from iris_pipeline.features import RATIO_FEATURES; print(repr(RATIO_FEATURES))"
-    env = {**os.environ, "PYTHONPATH": str(clone / "src")}
-    shown = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True).stdout
+    env = {**os.environ, "PYTHONPATH": str(tmp_path / "src")}
+    shown = run([sys.executable, "-c", code], tmp_path, env).stdout
     from iris_pipeline.features import RATIO_FEATURES
 
     assert ast.literal_eval(shown) == {**RATIO_FEATURES, "sepal_width_to_petal_width": ("sepal_width", "petal_width")}
@@ -44,8 +37,7 @@ def test_the_new_feature_change_applies_to_the_package(tmp_path):
 
 def test_the_default_c_change_is_a_change(tmp_path):
     assert regen.new_c(REPO_ROOT) != regen.default_c(REPO_ROOT)
-    # Where a maintainer made [0.01] the default (as regen-check's own clone has it), the
-    # check still changes it.
+    # Where a maintainer made [0.01] the default (as regen-check's own clone has it), it still changes.
     (tmp_path / "params.yaml").write_text("train:\n  estimators:\n    logreg:\n      param_grid:\n        C: [0.01]\n")
     assert regen.new_c(tmp_path) == [0.001]
 

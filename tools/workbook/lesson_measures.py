@@ -1,14 +1,9 @@
 """What a learner meets in a lesson, measured: `python -m workbook.lesson_measures [lessons...]`.
 
-- the study time at a reader's pace: technical text read at 100 words a minute, every
-  visible line of code read (9 s a line) and run (30 s a cell), every output line read
-  (3 s; a picture counts as 10 lines), 10 minutes for each exercise;
-- in the code cells a learner sees (not stored collapsed): assertion lines, lines of the
-  course's machinery (`workbook`, `subprocess`, `os.chdir`), and DVC commands typed as in a
-  terminal (a `%%bash` cell or a `!` line) against those wrapped in Python.
-
-tests/test_lesson_structure.py holds every lesson to these; the closing notes of issues
-quote this command's table.
+The study time at a reader's pace, and in the code cells a learner sees (not stored
+collapsed): assertion lines, lines of the course's machinery, and DVC commands typed as in
+a terminal (a `%%bash` cell or a `!` line) against those wrapped in Python.
+tests/test_lesson_structure.py holds every lesson to these.
 """
 
 from __future__ import annotations
@@ -61,17 +56,17 @@ def output_lines(cell: dict) -> int:
     lines = 0
     for output in cell.get("outputs", []):
         data = output.get("data", {})
+        text = output["text"] if output.get("output_type") == "stream" else data.get("text/plain")
         if any(mime.startswith("image/") for mime in data):
             lines += 10
-        elif output.get("output_type") == "stream":
-            lines += "".join(output["text"]).rstrip("\n").count("\n") + 1
-        elif "text/plain" in data:
-            lines += "".join(data["text/plain"]).rstrip("\n").count("\n") + 1
+        elif text is not None:
+            lines += "".join(text).rstrip("\n").count("\n") + 1
     return lines
 
 
 def study_minutes(cells: list[dict]) -> float:
-    """Minutes a reader needs for a lesson (see the module's docstring)."""
+    """Minutes a reader needs: text at 100 words a minute, each visible line of code read (9 s) and
+    each cell run (30 s), each output line read (3 s; a picture is 10 lines), 10 minutes an exercise."""
     words = sum(len(source(c).split()) for c in cells if c["cell_type"] == "markdown")
     seen = visible_code(cells)
     exercises = sum(len(EXERCISE.findall(source(c))) for c in cells if c["cell_type"] == "markdown")
@@ -88,14 +83,11 @@ def visible_counts(cells: list[dict]) -> dict[str, int]:
     """Assertions, machinery and DVC commands (typed, wrapped) in the cells a learner sees."""
     counts = {"asserts": 0, "machinery": 0, "dvc_typed": 0, "dvc_wrapped": 0}
     for cell in visible_code(cells):
-        shell = is_shell(cell)
         for line in code_lines(cell):
-            stripped = line.strip()
-            counts["asserts"] += stripped.startswith("assert")
+            counts["asserts"] += line.strip().startswith("assert")
             counts["machinery"] += bool(MACHINERY.search(line))
-            commands = len(DVC_COMMAND.findall(line))
-            typed = shell or stripped.startswith("!")
-            counts["dvc_typed" if typed else "dvc_wrapped"] += commands
+            typed = is_shell(cell) or line.strip().startswith("!")
+            counts["dvc_typed" if typed else "dvc_wrapped"] += len(DVC_COMMAND.findall(line))
     return counts
 
 
@@ -105,10 +97,8 @@ def main(argv: list[str] | None = None) -> int:
     print("|---|---:|---:|---:|---:|---:|")
     for path in paths:
         cells = json.loads(path.read_text(encoding="utf-8"))["cells"]
-        c = visible_counts(cells)
         print(
-            f"| {path.stem} | {study_minutes(cells):.0f} | {c['asserts']} | {c['machinery']} "
-            f"| {c['dvc_typed']} | {c['dvc_wrapped']} |"
+            "|", " | ".join([path.stem, f"{study_minutes(cells):.0f}", *map(str, visible_counts(cells).values())]), "|"
         )
     return 0
 

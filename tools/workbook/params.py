@@ -1,18 +1,13 @@
 """Set values in a params file by key, as a learner would in an editor: the lessons' demos.
 
-A lesson that shows `dvc repro` or `dvc metrics diff` reacting to a change must make the
-change whatever the committed default is. Matching the old text (`sed 's/C: \\[0.001\\]/.../'`)
-silently changes nothing once the default moves; setting the key cannot. DVC does this for
-experiments (`dvc exp run -S train.C=0.1`, lesson 6) but has no command that only edits
-the file, which `dvc repro` demos need. So this module does that one thing, the way DVC's
-`-S` does: ruamel.yaml's round trip (DVC's own YAML library) keeps comments, order and
-flow-style lists; values are read as YAML (`'[0.1]'` is a list, `svm` a string).
+A demo of `dvc repro` reacting to a change must make it whatever the committed default is:
+matching the old text (`sed 's/C: \\[0.001\\]/.../'`) silently changes nothing once the
+default moves; setting the key cannot. DVC's `-S` does this only for experiments, so this
+module does it the same way: ruamel.yaml's round trip (DVC's own YAML library) keeps
+comments, order and flow-style lists; values are read as YAML (`'[0.1]'` is a list).
 
     python -m workbook.params params.yaml train.estimator_name=svm
     python -m workbook.params params.yaml data_split.test_size=0.3 --output params-test.yaml
-
-Only keys that exist can be set: a typo is an error naming the file, the key and the keys
-that are there, with the file left as it was.
 """
 
 from __future__ import annotations
@@ -41,23 +36,14 @@ def _yaml() -> YAML:
     return yaml
 
 
-def parse_value(text: str) -> Any:
-    """A value as written after `=`, read as YAML (as `dvc exp run -S` does); a list keeps
-    the style it is written in (`[0.1]` stays on one line)."""
-    try:
-        return _yaml().load(text)
-    except YAMLError as err:
-        raise ParamsError(f"{text!r} is not a YAML value: {str(err).splitlines()[0]}") from None
-
-
 def set_params(
     path: str | Path, changes: dict[str, Any], output: str | Path | None = None, *, add: bool = False
 ) -> dict[str, Any]:
     """Set each dotted key of `changes` in the YAML file `path`; write to `output` (default: `path`).
 
-    Return the old value of each key (None for a key added). Raise ParamsError, writing
-    nothing, when a key is not in the file; with `add`, a missing last part of a key is
-    added (its parent must exist). The file is replaced in one step, never half-written.
+    Return the old value of each key (None for a key added). A key not in the file is a
+    ParamsError and nothing is written; with `add`, a missing last part of a key is added.
+    The file is replaced in one step, never half-written.
     """
     path = Path(path)
     yaml = _yaml()
@@ -90,6 +76,15 @@ def set_params(
     return old
 
 
+def _flow(value: Any) -> str:
+    """A value as one line of YAML (`[0.1]`, `svm`)."""
+    yaml = YAML(typ="safe")
+    yaml.default_flow_style = True
+    text = io.StringIO()
+    yaml.dump(json.loads(json.dumps(value)), text)  # ruamel's round-trip types as plain ones
+    return text.getvalue().strip().removesuffix("...").strip()
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         prog="python -m workbook.params",
@@ -105,24 +100,17 @@ def main(argv: list[str] | None = None) -> int:
             key, sep, value = change.partition("=")
             if not sep or not key:
                 raise ParamsError(f"{change!r}: expected KEY=VALUE, e.g. train.estimator_name=svm")
-            changes[key] = parse_value(value)
+            try:  # a list keeps the style it is written in (`[0.1]` stays on one line)
+                changes[key] = _yaml().load(value)
+            except YAMLError as err:
+                raise ParamsError(f"{value!r} is not a YAML value: {str(err).splitlines()[0]}") from None
         old = set_params(args.file, changes, args.output)
     except ParamsError as err:
         print(f"error: {err}", file=sys.stderr)
         return 2
-    target = args.output or args.file
     for key, value in changes.items():
-        print(f"{target}: {key}: {_flow(old[key])} -> {_flow(value)}")
+        print(f"{args.output or args.file}: {key}: {_flow(old[key])} -> {_flow(value)}")
     return 0
-
-
-def _flow(value: Any) -> str:
-    """A value as one line of YAML (`[0.1]`, `svm`)."""
-    yaml = YAML(typ="safe")
-    yaml.default_flow_style = True
-    text = io.StringIO()
-    yaml.dump(json.loads(json.dumps(value)), text)  # ruamel's round-trip types as plain ones
-    return text.getvalue().strip().removesuffix("...").strip()
 
 
 if __name__ == "__main__":

@@ -1,14 +1,8 @@
-"""Repository hygiene: what a notebook stores (notebook_hygiene), the pre-commit hooks pass on
-what is committed and catch what they claim.
-
-- `pre-commit run --all-files` in a fresh clone of this repository (committed files only,
-  PRE_COMMIT_HOME and git config in a temporary folder) passes; every hook is local and uses
-  the project's environment (nothing to download).
-- The YAML, JSON and large-file hooks are pre-commit-hooks' commands, shown here to catch
-  what they claim; tools/check_notebook_outputs.py (the one check no tool has): unit tests,
-  e.g. out-of-order execution counts fail naming the notebook and the cell.
-- .gitattributes routes notebook diffs/merges to nbdime's git drivers.
-"""
+"""Repository hygiene: `pre-commit run --all-files` passes in a fresh clone (committed files
+only, its cache and git config in a temporary folder) with local hooks from the project's
+environment; each hook catches what it claims (tools/check_notebook_outputs.py, the one no
+tool has, names the notebook and the cell); what a notebook stores (notebook_hygiene);
+.gitattributes routes notebook diffs and merges to nbdime's git drivers."""
 
 from __future__ import annotations
 
@@ -22,54 +16,32 @@ import yaml
 from nbformat.v4 import new_code_cell, new_notebook
 from notebook_hygiene import PORTABLE_ROOT, portable_text, scrub
 
-from conftest import REPO_ROOT, Repo, run
-from conftest import isolated_env as git_isolated_env
+from conftest import REPO_ROOT, Repo, isolated_env, run
 
-PRE_COMMIT_CONFIG = REPO_ROOT / ".pre-commit-config.yaml"
+REPOS = yaml.safe_load((REPO_ROOT / ".pre-commit-config.yaml").read_text())["repos"]
+HOOKS = {hook["id"]: hook for repo in REPOS for hook in repo["hooks"]}
 BIN = Path(sys.executable).parent
 _spec = importlib.util.spec_from_file_location("checker", REPO_ROOT / "tools" / "check_notebook_outputs.py")
 checker = importlib.util.module_from_spec(_spec)
 _spec.loader.exec_module(checker)
 
 
-def isolated_env(tmp_path: Path) -> dict[str, str]:
-    """Git isolated as everywhere in the tests, plus pre-commit's own cache in `tmp_path`."""
-    env = git_isolated_env(tmp_path)
-    env.update(PRE_COMMIT_HOME=str(tmp_path / "pre-commit-home"), PRE_COMMIT_COLOR="never", NO_COLOR="1")
-    return env
-
-
-# --- pre-commit on the committed repository -------------------------------------------
-
-
 def test_pre_commit_passes_on_a_fresh_clone(tmp_path: Path) -> None:
     clone = Repo.clone_of_this_repo(tmp_path)
-    env = isolated_env(tmp_path)
-    assert (clone.root / ".pre-commit-config.yaml").is_file(), ".pre-commit-config.yaml is not committed"
+    env = {**clone.env, "PRE_COMMIT_HOME": str(tmp_path / "pre-commit-home"), "PRE_COMMIT_COLOR": "never"}
     run([str(BIN / "pre-commit"), "run", "--all-files", "--show-diff-on-failure"], clone.root, env)
     assert clone.git("status", "--porcelain").stdout == "", "the hooks changed files"
 
 
 def test_hooks_are_local_and_use_the_project_environment() -> None:
-    repos = yaml.safe_load(PRE_COMMIT_CONFIG.read_text(encoding="utf-8"))["repos"]
-    assert [repo["repo"] for repo in repos] == ["local"] * len(repos), "a hook repo would be downloaded"
-    hooks = [hook for repo in repos for hook in repo["hooks"]]
-    assert {hook["language"] for hook in hooks} == {"system"}
-    ids = {hook["id"] for hook in hooks}
-    assert {"ruff", "lesson-outputs", "check-yaml", "check-json", "large-files"} <= ids, ids
+    assert {repo["repo"] for repo in REPOS} == {"local"}, "a hook repo would be downloaded"
+    assert {hook["language"] for hook in HOOKS.values()} == {"system"}
+    assert {"ruff", "lesson-outputs", "check-yaml", "check-json", "large-files"} <= set(HOOKS), HOOKS
 
 
-def test_gitattributes_sends_notebooks_to_nbdime(tmp_path: Path) -> None:
-    result = run(
-        ["git", "check-attr", "diff", "merge", "--", "lessons/01-introduction.ipynb"],
-        REPO_ROOT,
-        isolated_env(tmp_path),
-    )
-    assert result.returncode == 0, result.stderr
-    assert "diff: jupyternotebook" in result.stdout and "merge: jupyternotebook" in result.stdout, result.stdout
-
-
-# --- the notebook output checker -------------------------------------------------------
+def test_gitattributes_sends_notebooks_to_nbdime() -> None:
+    shown = run(["git", "check-attr", "diff", "merge", "--", "lessons/01-introduction.ipynb"], REPO_ROOT).stdout
+    assert "diff: jupyternotebook" in shown and "merge: jupyternotebook" in shown, shown
 
 
 def code_cell(source: str, count: int | None, outputs: list | None = None, tags: list | None = None) -> dict:
@@ -178,15 +150,6 @@ def test_scrub_drops_timings_ids_and_python_version():
     assert cell.metadata.papermill == {"status": "completed"}
 
 
-# --- pre-commit-hooks' checks catch what the hook names claim ------------------------------
-
-
-def hook_entry(hook_id: str) -> list[str]:
-    """The command a hook runs, without the `sh -c` PATH prefix."""
-    hooks = {h["id"]: h for repo in yaml.safe_load(PRE_COMMIT_CONFIG.read_text())["repos"] for h in repo["hooks"]}
-    return hooks[hook_id]["entry"].split(" -- ", 1)[1].split()
-
-
 @pytest.mark.parametrize(
     ("hook_id", "good", "bad", "message"),
     [
@@ -200,7 +163,8 @@ def test_file_hooks_accept_good_files_and_name_bad_ones(tmp_path: Path, hook_id,
     run(["git", "init", "-q"], tmp_path, env)  # as pre-commit runs them: in a repository
     for name, text in (("good", good), ("bad", bad)):
         (tmp_path / f"{name}.{hook_id}").write_text(text)
-    command = [str(BIN / hook_entry(hook_id)[0]), *hook_entry(hook_id)[1:]]
+    tool, *options = HOOKS[hook_id]["entry"].split(" -- ", 1)[1].split()  # without the `sh -c` PATH prefix
+    command = [str(BIN / tool), *options]
     run([*command, f"good.{hook_id}"], tmp_path, env)
     result = run([*command, f"bad.{hook_id}"], tmp_path, env, check=False)
     assert result.returncode == 1

@@ -1,9 +1,13 @@
-"""The tree tells the course project from the course's machinery, and the README places every file."""
+"""The tree tells the course project from the course's machinery, MAINTAINING.md places
+every file, the learners' issue form lists the real lessons and step branches, and the order of the
+test files names files that exist."""
 
 from __future__ import annotations
 
 import ast
 import re
+
+import yaml
 
 from conftest import REPO_ROOT, run
 
@@ -28,11 +32,18 @@ def tracked(*paths: str) -> list[str]:
     return run(["git", "ls-files", *paths], REPO_ROOT).stdout.split()
 
 
-def what_is_where() -> list[str]:
-    """The paths named in the first column of the README's "What is where" table."""
-    section = (REPO_ROOT / "README.md").read_text().split("## What is where", 1)[1].split("\n## ", 1)[0]
-    rows = [line.split("|")[1] for line in section.splitlines() if line.startswith("| `")]
-    return [path.rstrip("/") for row in rows for path in re.findall(r"`([^`]+)`", row)]
+def what_is_where() -> list[re.Pattern]:
+    """What the first column of MAINTAINING.md's "What is where" table places: a bare name after
+    a path is in that path's folder (`tools/workbook/lesson.py`, `workspace.py`), N is any number."""
+    section = (REPO_ROOT / "MAINTAINING.md").read_text().split("## What is where", 1)[1].split("\n## ", 1)[0]
+    places = []
+    for row in [line.split("|")[1] for line in section.splitlines() if line.startswith("| `")]:
+        names = [name.rstrip("/") for name in re.findall(r"`([^`]+)`", row)]
+        folder = names[0].rpartition("/")[0]
+        for name in names:
+            path = name if "/" in name or not folder else f"{folder}/{name}"
+            places.append(re.compile(re.escape(path).replace(re.escape("step-N"), r"step-\d+") + "(/|$)"))
+    return places
 
 
 def test_the_package_holds_only_the_pipeline():
@@ -45,14 +56,32 @@ def test_the_package_holds_only_the_pipeline():
         assert not {name for name in imported if name.split(".")[0] in {"workbook", "papermill", "subprocess"}}
 
 
-def test_the_readme_places_every_tracked_file():
+def test_maintaining_md_places_every_tracked_file():
     places = what_is_where()
     unplaced = [
         path
         for path in tracked()
         if path not in ROOT_FILES
-        and not any(path == place or path.startswith(place + "/") for place in places)
+        and not any(place.match(path) for place in places)
         and not path.startswith(".dvc/")  # DVC's own folder
         and not path.endswith("/.gitignore")  # the placeholders that keep data/, models/, reports/ folders
     ]
-    assert unplaced == [], f"files the README's 'What is where' table does not place: {unplaced}"
+    assert unplaced == [], f"files the 'What is where' table of MAINTAINING.md does not place: {unplaced}"
+
+
+def test_the_issue_form_lists_every_lesson_and_every_step_and_blank_issues_are_off():
+    forms = REPO_ROOT / ".github" / "ISSUE_TEMPLATE"
+    fields = {item.get("id"): item for item in yaml.safe_load((forms / "learner-help.yml").read_text())["body"]}
+    options = {name: field["attributes"].get("options") for name, field in fields.items() if name}
+    lessons = sorted(path.name for path in (REPO_ROOT / "lessons").glob("[0-9][0-9]-*.ipynb"))
+    steps = [step["name"] for step in yaml.safe_load((REPO_ROOT / "course" / "steps.yaml").read_text())["steps"]]
+    assert options["lesson"][1:] == lessons and options["step"][1:] == steps
+    assert any("WSL" in option for option in options["os"]) and any("Codespaces" in option for option in options["os"])
+    assert {"cell", "check", "doctor", "os", "python"} <= set(fields)
+    assert yaml.safe_load((forms / "config.yml").read_text())["blank_issues_enabled"] is False
+
+
+def test_the_order_of_the_test_files_names_files_that_exist(request):
+    """A renamed file would silently lose its place in the order the two workers take files in."""
+    order = request.config.pluginmanager.get_plugin(str(REPO_ROOT / "conftest.py")).SLOWEST_FIRST
+    assert not [path for path in order if not (REPO_ROOT / path).is_file()], order

@@ -15,54 +15,44 @@ from nbformat.v4 import new_code_cell, new_notebook
 
 from conftest import run
 
+PAPERMILL = str(Path(sys.executable).with_name("papermill"))
+PID = "import os\nprint(os.getpid())\nassert not fail, 'asked to fail'"  # prints its kernel's process id
+
+
+def notebook(path: Path, parameters: str = "fail = False", code: str = PID) -> str:
+    cells = [new_code_cell(parameters, metadata={"tags": ["parameters"]}), new_code_cell(code)]
+    kernelspec = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    nbformat.write(new_notebook(cells=cells, metadata={"kernelspec": kernelspec}), path)
+    return str(path)
+
+
+def printed_pid(path: Path) -> int:
+    return int(nbformat.read(path, as_version=4).cells[-1].outputs[0]["text"])
+
 
 def test_engine_runs_twice_to_identical_bytes_and_creates_the_folder(tmp_path):
-    nb = new_notebook(
-        cells=[new_code_cell("n = 1", metadata={"tags": ["parameters"]}), new_code_cell("print(n * 2)")],
-        metadata={"kernelspec": {"name": "python3", "display_name": "Python 3", "language": "python"}},
-    )
-    source = tmp_path / "in.ipynb"
-    nbformat.write(nb, source)
-    outputs = []
+    source = notebook(tmp_path / "in.ipynb", "n = 1", "print(n * 2)")
     out = tmp_path / "runs" / "deeper" / "out.ipynb"  # the folder does not exist yet
+    outputs = []
     for _ in range(2):
         command = ["-m", "papermill", "--engine", "reproducible", "--no-progress-bar", "-k", "python3"]
-        run([sys.executable, *command, str(source), str(out), "-p", "n", "21"], tmp_path)
+        run([sys.executable, *command, source, str(out), "-p", "n", "21"], tmp_path)
         outputs.append(out.read_text())
     assert outputs[0] == outputs[1]
     assert "42" in outputs[0]
 
 
-def _pid_notebook(path, kernel="python3"):
-    """A notebook whose one cell prints its kernel's process id."""
-    nb = new_notebook(
-        cells=[
-            new_code_cell("fail = False", metadata={"tags": ["parameters"]}),
-            new_code_cell("import os\nprint(os.getpid())\nassert not fail, 'asked to fail'"),
-        ],
-        metadata={"kernelspec": {"name": kernel, "display_name": "Python 3", "language": "python"}},
-    )
-    nbformat.write(nb, path)
-    return path
-
-
-def _printed_pid(notebook_path) -> int:
-    cell = nbformat.read(notebook_path, as_version=4).cells[-1]
-    return int(cell.outputs[0]["text"])
-
-
 def test_early_kernel_only_for_the_papermill_command_with_this_engine_and_the_notebooks_own_kernel(tmp_path):
-    source = str(_pid_notebook(tmp_path / "in.ipynb"))
-    papermill_cmd = str(Path(sys.executable).with_name("papermill"))
+    source = notebook(tmp_path / "in.ipynb")
     for argv in (
         [sys.executable, "-m", "papermill", "--engine", "reproducible", source, "out.ipynb"],  # not the command
-        [papermill_cmd, source, "out.ipynb"],  # papermill's own engine
-        [papermill_cmd, "--engine", "reproducible", "-k", "other", source, "out.ipynb"],  # another kernel
-        [papermill_cmd, "--engine", "reproducible", "--cwd", "/", source, "out.ipynb"],  # another folder
-        [papermill_cmd, "--engine", "reproducible", str(tmp_path / "missing.ipynb"), "out.ipynb"],
+        [PAPERMILL, source, "out.ipynb"],  # papermill's own engine
+        [PAPERMILL, "--engine", "reproducible", "-k", "other", source, "out.ipynb"],  # another kernel
+        [PAPERMILL, "--engine", "reproducible", "--cwd", "/", source, "out.ipynb"],  # another folder
+        [PAPERMILL, "--engine", "reproducible", str(tmp_path / "missing.ipynb"), "out.ipynb"],
     ):
         assert papermill_reproducible.start_early_kernel(argv) is None, argv
-    early = papermill_reproducible.start_early_kernel([papermill_cmd, "--engine", "reproducible", source, "o.ipynb"])
+    early = papermill_reproducible.start_early_kernel([PAPERMILL, "--engine", "reproducible", source, "o.ipynb"])
     try:
         assert early.kernel_name == "python3" and early.km.has_kernel
     finally:
@@ -71,40 +61,39 @@ def test_early_kernel_only_for_the_papermill_command_with_this_engine_and_the_no
 
 
 def test_papermill_runs_the_notebook_in_the_early_kernel(tmp_path, monkeypatch):
-    source = _pid_notebook(tmp_path / "in.ipynb")
-    early = papermill_reproducible.start_early_kernel(
-        [str(Path(sys.executable).with_name("papermill")), "--engine", "reproducible", str(source), "out.ipynb"]
-    )
+    source = notebook(tmp_path / "in.ipynb")
+    early = papermill_reproducible.start_early_kernel([PAPERMILL, "--engine", "reproducible", source, "out.ipynb"])
     pid = early.km.provisioner.process.pid
     monkeypatch.setattr(papermill_reproducible, "_early", early)
     papermill.execute_notebook(source, tmp_path / "out.ipynb", engine_name="reproducible", progress_bar=False)
-    assert _printed_pid(tmp_path / "out.ipynb") == pid  # the early kernel ran the cells...
+    assert printed_pid(tmp_path / "out.ipynb") == pid  # the early kernel ran the cells...
     assert papermill_reproducible._early is None and not early.km.has_kernel  # ...once, and is stopped
     assert not Path(f"/proc/{pid}").exists()
 
 
-@pytest.mark.parametrize("outcome", ["done", "cell-fails", "unknown-parameter"])
-def test_papermill_command_leaves_no_kernel_or_connection_file(tmp_path, outcome):
-    source = _pid_notebook(tmp_path / "in.ipynb")
-    runtime, temp = tmp_path / "runtime", tmp_path / "temp"
-    temp.mkdir()
-    env = {**os.environ, "JUPYTER_RUNTIME_DIR": str(runtime), "TMPDIR": str(temp)}
-    extra = {"done": [], "cell-fails": ["-p", "fail", "True"], "unknown-parameter": ["-p", "fial", "True"]}[outcome]
-    command = [str(Path(sys.executable).with_name("papermill")), "--engine", "reproducible", "--no-progress-bar"]
-    result = run([*command, str(source), str(tmp_path / "out.ipynb"), *extra], tmp_path, env=env, check=False)
-    assert result.returncode == (0 if outcome == "done" else 1), result.stderr
-    if outcome != "unknown-parameter":
-        assert not Path(f"/proc/{_printed_pid(tmp_path / 'out.ipynb')}").exists()
-    # No connection file or IPC socket left (both go to the temporary folder), nor anything in the folder.
-    written = {"unknown-parameter": []}.get(outcome, ["out.ipynb"])
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["in.ipynb", *written, "temp"]
-    assert list(temp.iterdir()) == []
-    still_running = [p for p in Path("/proc").glob("[0-9]*/cmdline") if str(temp).encode() in _read(p)]
-    assert still_running == []
-
-
-def _read(path: Path) -> bytes:
+def read(path: Path) -> bytes:
     try:
         return path.read_bytes()
     except OSError:  # the process ended meanwhile
         return b""
+
+
+@pytest.mark.parametrize(
+    ("outcome", "extra"),
+    [("done", []), ("cell-fails", ["-p", "fail", "True"]), ("unknown-parameter", ["-p", "fial", "True"])],
+)
+def test_papermill_command_leaves_no_kernel_or_connection_file(tmp_path, outcome, extra):
+    source = notebook(tmp_path / "in.ipynb")
+    runtime, temp = tmp_path / "runtime", tmp_path / "temp"
+    temp.mkdir()
+    env = {**os.environ, "JUPYTER_RUNTIME_DIR": str(runtime), "TMPDIR": str(temp)}
+    command = [PAPERMILL, "--engine", "reproducible", "--no-progress-bar", source, str(tmp_path / "out.ipynb")]
+    result = run([*command, *extra], tmp_path, env=env, check=False)
+    assert result.returncode == (0 if outcome == "done" else 1), result.stderr
+    if outcome != "unknown-parameter":
+        assert not Path(f"/proc/{printed_pid(tmp_path / 'out.ipynb')}").exists()
+    # No connection file or IPC socket left (both go to the temporary folder), nor anything in the folder.
+    written = [] if outcome == "unknown-parameter" else ["out.ipynb"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["in.ipynb", *written, "temp"]
+    assert list(temp.iterdir()) == []
+    assert [p for p in Path("/proc").glob("[0-9]*/cmdline") if str(temp).encode() in read(p)] == []

@@ -1,10 +1,6 @@
-"""What JupyterLab saves (workbook.jupyter_save, notebook_hygiene.for_save), through the save path
-JupyterLab uses: the server's configuration loaded as `jupyter lab` loads it (the environment's
-own config path, a throwaway user config folder), saved with a `FileContentsManager` built
-from it. A lesson saved with what the kernel reports stays byte-identical to the committed
-file; a stage notebook run as JupyterLab runs it (kernel in `stages/`) works from the project
-root, writes what `dvc repro` writes, and saved with its outputs leaves `git status` clean and
-`dvc status` up to date. tests/test_browser.py does the same save in a real browser.
+"""What JupyterLab saves (workbook.jupyter_save, notebook_hygiene.for_save), through its save path:
+the server's configuration loaded as `jupyter lab` loads it, and a `FileContentsManager` built
+from it. tests/test_browser.py does the same save in a real browser.
 """
 
 from __future__ import annotations
@@ -72,7 +68,9 @@ def test_install_sets_the_hook_and_keeps_the_rest_of_the_config(tmp_path):
         jupyter_save.install(tmp_path)
 
 
-def test_a_lesson_opened_and_saved_stays_byte_identical(tmp_path, contents_manager):
+def test_a_lesson_opened_and_saved_stays_byte_identical_a_new_notebook_as_the_kernel_reports(
+    tmp_path, contents_manager
+):
     root = tmp_path / "checkout"
     (root / "lessons").mkdir(parents=True)
     committed = (REPO_ROOT / LESSON).read_bytes()
@@ -90,16 +88,13 @@ def test_a_lesson_opened_and_saved_stays_byte_identical(tmp_path, contents_manag
     saved = json.loads((root / LESSON).read_text())
     assert saved["cells"][first]["outputs"] == [{"name": "stdout", "output_type": "stream", "text": ["mine\n"]}]
     assert "version" not in saved["metadata"]["language_info"]
-
-
-def test_a_new_notebook_keeps_what_the_kernel_reports(tmp_path, contents_manager):
-    manager = contents_manager(tmp_path)
-    notebook = nbformat.v4.new_notebook(metadata={"language_info": dict(KERNEL_LANGUAGE_INFO)})
-    save(manager, "mine.ipynb", notebook)
-    assert json.loads((tmp_path / "mine.ipynb").read_text())["metadata"]["language_info"] == KERNEL_LANGUAGE_INFO
+    # A new notebook keeps what the kernel reports.
+    save(manager, "mine.ipynb", nbformat.v4.new_notebook(metadata={"language_info": dict(KERNEL_LANGUAGE_INFO)}))
+    assert json.loads((root / "mine.ipynb").read_text())["metadata"]["language_info"] == KERNEL_LANGUAGE_INFO
 
 
 def test_a_stage_saved_with_outputs_keeps_its_code_and_drops_the_run(project: Repo, contents_manager):
+    assert notebook_hygiene.PROJECT_MARKERS == PROJECT_MARKERS  # a stage is known as the package knows a project
     manager = contents_manager(project.root)
     path = "stages/train.ipynb"
     notebook = manager.get(path)["content"]
@@ -118,10 +113,6 @@ def test_a_stage_saved_with_outputs_keeps_its_code_and_drops_the_run(project: Re
     assert project.git("status", "--porcelain").stdout == f" M {path}\n"
     saved = nbformat.read(project.root / path, as_version=4)
     assert saved.cells[-1].source.endswith("print('more')") and saved.cells[-1].outputs == []
-
-
-def test_a_stage_is_known_by_the_files_that_mark_the_project_for_the_package():
-    assert notebook_hygiene.PROJECT_MARKERS == PROJECT_MARKERS
 
 
 @pytest.mark.slow

@@ -2,19 +2,10 @@
 
     python tools/check_notebook_outputs.py lessons/*.ipynb
 
-The YAML, JSON and large-file hooks of .pre-commit-config.yaml are pre-commit-hooks'
-own; no tool checks this one, so it is ours. What `make lessons` stores passes: either
-the notebook has no outputs at all (never run), or:
-- its non-empty code cells have execution counts 1, 2, ..., n in order (a cell run
-  twice, out of order, or skipped breaks the sequence);
-- no error output, except in a cell tagged `raises-exception` (a lesson may show an
-  error on purpose; nbval and the lesson runner let such a cell fail);
-- nothing that differs by machine or run (`notebook_hygiene`, as the lesson runner stores
-  it): no Python version or run times in the metadata, no absolute path into a checkout in
-  the outputs (the runner stores this checkout's as `/path/to/workbook`).
-Cells are numbered as JupyterLab's status bar does ("Cell 4/25"): from 1, all cells.
-
-Each problem is printed as one line naming the file (and the cell); exit status 1 if any.
+A notebook passes with no outputs at all (never run), or with: execution counts 1, 2, ...,
+n over its non-empty code cells; no error output outside a cell tagged `raises-exception`;
+nothing that differs by machine or run (`notebook_hygiene`). Each problem is one line naming
+the file and the cell (numbered from 1 over all cells, as JupyterLab's status bar); exit 1 if any.
 """
 
 from __future__ import annotations
@@ -30,13 +21,7 @@ from notebook_hygiene import machine_paths, scrub
 RAISES_TAG = "raises-exception"
 
 
-def _source(cell: dict) -> str:
-    source = cell.get("source", "")
-    return "".join(source) if isinstance(source, list) else source
-
-
 def check_notebook(path: Path) -> list[str]:
-    """Problems with `path`'s stored outputs; empty if they come from one clean run."""
     try:
         notebook = json.loads(path.read_text(encoding="utf-8"))
         scrubbed = scrub(copy.deepcopy(notebook))
@@ -56,7 +41,7 @@ def check_notebook(path: Path) -> list[str]:
     for number, cell in code:
         where = f"{path}: cell {number} (id {cell.get('id', '?')})"
         count = cell.get("execution_count")
-        if not _source(cell).strip():
+        if not "".join(cell.get("source", "")).strip():
             if count is not None or cell.get("outputs"):
                 problems.append(f"{where}: empty code cell has an execution count or outputs")
             continue  # a run skips empty cells: they take no number

@@ -1,11 +1,8 @@
 """Notebook hygiene: what a notebook stores is the same on every run and on every machine.
 
-The one place for it, used by the papermill engine (`papermill_reproducible`: the stage
-notebooks in reports/runs/), the lesson runner (`workbook.run_lessons`), JupyterLab's save hook
-(`workbook.jupyter_save`) and the pre-commit check (tools/check_notebook_outputs.py). What is
-volatile in outputs is nbval's list, tests/nbval_sanitize.cfg, read by `volatile_patterns`.
-It ships in the engine's distribution, installed as a copy, so the engine finds it on every
-step branch (none carries tools/); it imports nothing that papermill does not import already.
+Used by the papermill engine, the lesson runner, JupyterLab's save hook and the pre-commit
+check. It ships in the engine's distribution so that every step branch (none carries
+tools/) has it, and imports nothing that papermill does not import already.
 """
 
 from __future__ import annotations
@@ -43,13 +40,27 @@ def scrub(nb: dict) -> dict:
     return nb
 
 
-def is_stage_notebook(path: Path) -> bool:
-    """A notebook in `stages/` of a project (the folder that also holds dvc.yaml or params.yaml)."""
-    return path.parent.name == "stages" and any((path.parent.parent / name).is_file() for name in PROJECT_MARKERS)
+def for_save(nb: dict, path: Path) -> None:
+    """`nb` as JupyterLab is to write it to `path`, in place.
 
-
-def strip_outputs(nb: dict) -> None:
-    """Drop outputs, execution counts and the cell metadata of a run or a view, in place."""
+    `language_info` (the kernel reports this machine's Python version) stays as the file on
+    disk has it, also when it has none; a new file, or one whose kernel now reports another
+    language, keeps what the kernel reported. A notebook in a project's `stages/` is saved
+    without the outputs and cell metadata of a run: `dvc repro` keeps the executed copy."""
+    try:
+        on_disk = json.loads(path.read_text(encoding="utf-8"))["metadata"]
+    except (OSError, ValueError, TypeError, KeyError):
+        on_disk = None
+    if isinstance(on_disk, dict):
+        metadata = nb.setdefault("metadata", {})
+        stored, reported = on_disk.get("language_info"), metadata.get("language_info")
+        if not (isinstance(stored, dict) and isinstance(reported, dict) and reported.get("name") != stored.get("name")):
+            if stored is None:
+                metadata.pop("language_info", None)
+            else:
+                metadata["language_info"] = stored
+    if path.parent.name != "stages" or not any((path.parent.parent / name).is_file() for name in PROJECT_MARKERS):
+        return
     for cell in nb.get("cells", []):
         if cell.get("cell_type") != "code":
             continue
@@ -63,31 +74,8 @@ def strip_outputs(nb: dict) -> None:
                 del metadata["jupyter"]
 
 
-def for_save(nb: dict, path: Path) -> None:
-    """`nb` as JupyterLab is to write it to `path`, in place.
-
-    `language_info`, which the kernel reports with this machine's Python version, stays as the
-    file on disk has it (also when it has none); a new file, or one whose kernel now reports
-    another language, keeps what the kernel reported. A stage notebook is saved without the
-    outputs of a run: the stage stays as committed, and `dvc repro` keeps the executed copy."""
-    try:
-        on_disk = json.loads(path.read_text(encoding="utf-8"))["metadata"]
-    except (OSError, ValueError, TypeError, KeyError):
-        on_disk = None
-    if isinstance(on_disk, dict):
-        metadata = nb.setdefault("metadata", {})
-        stored, reported = on_disk.get("language_info"), metadata.get("language_info")
-        if not (isinstance(stored, dict) and isinstance(reported, dict) and reported.get("name") != stored.get("name")):
-            if stored is None:
-                metadata.pop("language_info", None)
-            else:
-                metadata["language_info"] = stored
-    if is_stage_notebook(path):
-        strip_outputs(nb)
-
-
 def _strings(value):
-    """(container, key) of every string inside `value` (outputs: lists and dicts), images left out."""
+    """(container, key) of every string inside `value` (lists and dicts), images left out."""
     items = value.items() if isinstance(value, dict) else enumerate(value) if isinstance(value, list) else ()
     for key, item in items:
         if str(key).startswith("image/"):
@@ -109,7 +97,6 @@ def portable_text(text: str, root: Path) -> str:
 
 
 def portable_outputs(nb: dict, root: Path) -> None:
-    """Replace `root` in every text output of `nb`, in place."""
     for cell in nb["cells"]:
         _edit_strings(cell.get("outputs", []), lambda text: portable_text(text, root))
 
@@ -126,7 +113,7 @@ def machine_paths(nb: dict) -> list[tuple[int, str]]:
 
 
 def volatile_patterns(path: Path) -> list[tuple[re.Pattern, str]]:
-    """The substitutions the lesson checks (nbval, `--nbval-sanitize-with path`) apply before comparing outputs."""
+    """The substitutions nbval applies before comparing outputs (`--nbval-sanitize-with path`)."""
     config = configparser.ConfigParser(interpolation=None)
     config.read(path)
     return [(re.compile(config[name]["regex"]), config[name]["replace"]) for name in config.sections()]
@@ -137,14 +124,10 @@ def keep_unchanged_outputs(old: dict, new: dict, patterns: list[tuple[re.Pattern
     `patterns` substitute, so a rerun rewrites no line the content did not change. Returns how
     many cells kept theirs."""
 
-    def sanitize(text: str) -> str:
-        for pattern, replace in patterns:
-            text = pattern.sub(replace, text)
-        return text
-
     def sanitized(outputs):
         outputs = copy.deepcopy(outputs)
-        _edit_strings(outputs, sanitize)
+        for pattern, replace in patterns:
+            _edit_strings(outputs, lambda text, pattern=pattern, replace=replace: pattern.sub(replace, text))
         return outputs
 
     old_cells = {cell.get("id"): cell for cell in old["cells"] if cell["cell_type"] == "code"}
@@ -160,11 +143,9 @@ def keep_unchanged_outputs(old: dict, new: dict, patterns: list[tuple[re.Pattern
 
 
 class IPCKernelManager(AsyncKernelManager):
-    """Kernels on Unix sockets, not TCP ports: no "Kernel is running over TCP without
-    encryption" warning. The sockets have a unique absolute path in the temporary folder (as
-    the connection file): jupyter_client's default, `kernel-ipc-N` relative to each process's
-    folder, fails when the kernel starts in another folder than its client (a lesson's, in
-    lessons/), and two kernels started side by side could take the same name."""
+    """Kernels on Unix sockets, not TCP ports (no warning about unencrypted TCP), at a unique
+    absolute path in the temporary folder: jupyter_client's default, `kernel-ipc-N` relative to
+    each process's folder, fails when the kernel starts in another folder than its client."""
 
     @default("transport")
     def _default_transport(self):

@@ -1,23 +1,16 @@
-"""A papermill engine whose executed notebooks are the same bytes on every run.
+"""A papermill engine whose executed notebooks are the same bytes on every run (DVC hashes them).
 
-Papermill stamps times and durations into the notebook and each cell, gives the cell it
-injects a random id, nbclient adds message timestamps, and the kernel reports its exact
-Python version: DVC hashes every stage output, so `dvc.lock` would change on each run. This
-engine runs notebooks like papermill's default one and drops those (`notebook_hygiene.scrub`).
-Select it with `papermill --engine reproducible`. Other differences, for a stage's sake:
-- run as the `papermill` command, it starts the notebook's kernel while papermill is still
-  importing (about 0.3 s of a stage's 0.45 s start) and hands it to nbclient (`km=`, as
-  jupyter_client and nbclient document); asked for another kernel or folder, it stops that
-  kernel and papermill starts its own as usual;
-- it creates the output notebook's folder (papermill refuses to);
-- it talks to the kernel over local sockets (`notebook_hygiene.IPCKernelManager`), so the
-  kernel does not warn about unencrypted TCP, and kills it at once when the notebook is done;
-- papermill writes the output notebook once, at the end or when a cell fails, not before
-  and after every cell;
-- a parameter the notebook does not take (`-p nmae 1`) is an error naming the ones it takes,
-  where papermill only warns;
-- a failure ends the command with one line on stderr (Python's `sys.excepthook`), the error
-  and where its full traceback is kept (the output notebook), not papermill's two tracebacks.
+`papermill --engine reproducible` runs notebooks like papermill's default engine, and:
+- drops what a run stamps in (times, the injected cell's random id, the Python version:
+  `notebook_hygiene.scrub`);
+- run as the `papermill` command, starts the notebook's kernel while papermill is still
+  importing (about 0.3 s of a stage's 0.45 s start) and hands it to nbclient (`km=`); asked
+  for another kernel or folder, it stops that kernel and papermill starts its own;
+- creates the output notebook's folder; writes the output once, at the end or on failure;
+- talks to the kernel over local sockets (`notebook_hygiene.IPCKernelManager`) and kills it
+  at once when the notebook is done;
+- refuses a parameter the notebook does not take (`-p nmae 1`), where papermill only warns;
+- ends a failure with one line on stderr: the error and where its full traceback is kept.
 """
 
 from __future__ import annotations
@@ -39,8 +32,7 @@ from traitlets import List
 
 
 class ClientKeepingKernelManager(IPCKernelManager):
-    """Keeps the clients it makes: nbclient stops its client's channels only for a kernel
-    it started itself, so whoever hands it this manager (`km=`) stops them."""
+    """Keeps the clients it makes: nbclient stops the channels only of a kernel it started."""
 
     clients = List()
 
@@ -62,10 +54,7 @@ class EarlyKernel:
         atexit.register(self.kill)
 
     def kill(self) -> None:
-        """Stop the kernel at once (its work is done, or it is not needed) and remove its files.
-
-        Killing the process and reaping it directly spares jupyter_client's 0.1 s polling
-        loop in `shutdown_kernel(now=True)`, which does the same."""
+        """Stop the kernel at once and remove its files (without `shutdown_kernel`'s 0.1 s polling)."""
         for client in self.km.clients:
             client.stop_channels()
         if not self.km.has_kernel:
@@ -89,8 +78,7 @@ _NO_EARLY_START = {"-k", "--kernel", "-l", "--language", "--cwd", "--prepare-onl
 
 def start_early_kernel(argv: list[str]) -> EarlyKernel | None:
     """For `papermill --engine reproducible ... IN.ipynb OUT.ipynb`, IN's kernel, started now;
-    None for any other command (papermill imported by a program, another engine, options
-    that choose another kernel or folder, no readable notebook)."""
+    None for any other command or when no notebook is readable."""
     if Path(argv[0]).name != "papermill" or "--engine" not in argv or "reproducible" not in argv:
         return None
     if _NO_EARLY_START & set(argv):
@@ -101,9 +89,6 @@ def start_early_kernel(argv: list[str]) -> EarlyKernel | None:
     except (IndexError, OSError, ValueError, KeyError, TypeError):
         return None
     return EarlyKernel(kernel_name)
-
-
-_early: EarlyKernel | None = None
 
 
 class ReproducibleEngine(NBClientEngine):
@@ -138,7 +123,7 @@ class ReproducibleEngine(NBClientEngine):
 
 
 class UnknownParameterError(ValueError):
-    """papermill was given a parameter the notebook's parameters cell does not define."""
+    """A parameter the notebook's parameters cell does not define."""
 
 
 def _refuse_unknown_parameters(nb, kernel_name) -> None:
@@ -160,7 +145,6 @@ def _refuse_unknown_parameters(nb, kernel_name) -> None:
 
 def _one_line(output_path):
     """An excepthook that reports a failed run in one line, saying where the traceback is."""
-    default_hook = sys.__excepthook__
 
     def hook(kind, error, tb):
         if isinstance(error, PapermillExecutionError):
@@ -169,9 +153,9 @@ def _one_line(output_path):
         elif isinstance(error, UnknownParameterError):
             print(f"error: {error}", file=sys.stderr)
         else:
-            default_hook(kind, error, tb)
+            sys.__excepthook__(kind, error, tb)
 
     return hook
 
 
-_early = start_early_kernel(sys.argv)
+_early: EarlyKernel | None = start_early_kernel(sys.argv)

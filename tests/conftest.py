@@ -30,6 +30,15 @@ PIPELINE_FILES = ("src", "stages", "params.yaml", "dvc.yaml", "dvc.lock", "pypro
                   ".dvcignore", "reports/metrics.json", "reports/confusion_matrix_data.csv")  # fmt: skip
 
 
+def param_leaves(node, prefix: str = ""):
+    """(dotted key, value) of every value of a params mapping; a train grid (`param_grid`) is one value."""
+    if isinstance(node, dict) and not prefix.endswith("param_grid"):
+        for key, value in node.items():
+            yield from param_leaves(value, f"{prefix}.{key}" if prefix else key)
+    else:
+        yield prefix, node
+
+
 def run(
     cmd: list[str], cwd: Path, env: dict[str, str] | None = None, check: bool = True, timeout: float = 900
 ) -> subprocess.CompletedProcess:

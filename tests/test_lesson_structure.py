@@ -12,29 +12,10 @@ import pytest
 import yaml
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook, new_output
 
-from conftest import QUOTED, REPO_ROOT
+from conftest import QUOTED, REPO_ROOT, param_leaves
+from workbook import lesson_measures as measures
+from workbook import run_lessons as runner
 from workbook.exercises import check
-from workbook.lesson_measures import (
-    HIDDEN_TAGS,
-    code_lines,
-    hidden,
-    is_shell,
-    study_minutes,
-    visible_code,
-    visible_counts,
-    written_next_to_its_key,
-)
-from workbook.run_lessons import (
-    FIELD,
-    KERNEL,
-    TemplateError,
-    keep_unchanged_outputs,
-    params_template_of,
-    render_params_template,
-    run_lesson,
-    template_of,
-)
-from workbook.run_lessons import main as run_lessons_main
 
 LESSONS = sorted((REPO_ROOT / "lessons").glob("[0-9][0-9]-*.ipynb"))
 NOTEBOOKS = {path.name[:2]: nbformat.read(path, as_version=4) for path in LESSONS}
@@ -70,8 +51,8 @@ def tags(cell) -> list[str]:
     return cell.get("metadata", {}).get("tags", [])
 
 
-def text(cells: list, kind: str = "markdown") -> str:
-    return "\n".join(cell.source for cell in cells if cell.cell_type == kind)
+def text(cells: list) -> str:
+    return "\n".join(cell.source for cell in cells if cell.cell_type == "markdown")
 
 
 def numbered(cells: list, kind: str = "code"):
@@ -89,7 +70,7 @@ def shown(cell) -> str:
 
 def test_there_are_seven_lessons_in_the_project_kernel():
     assert sorted(CELLS) == ["01", "02", "03", "04", "05", "06", "07"]
-    assert {notebook.metadata.kernelspec.name for notebook in NOTEBOOKS.values()} == {KERNEL}
+    assert {notebook.metadata.kernelspec.name for notebook in NOTEBOOKS.values()} == {runner.KERNEL}
 
 
 def test_lesson_is_a_chapter_at_a_readers_pace(cells):
@@ -101,7 +82,7 @@ def test_lesson_is_a_chapter_at_a_readers_pace(cells):
     assert "What you will learn" in text(cells[:2])
     assert last.cell_type == "markdown" and last.source.startswith("## Recap\n"), "no recap at the end"
     assert len(re.findall(r"^- ", last.source, re.MULTILINE)) >= 3, "the recap has fewer than 3 points"
-    stated, measured = int(found.group(1)), study_minutes(cells)
+    stated, measured = int(found.group(1)), measures.study_minutes(cells)
     assert abs(stated - measured) <= 10, f"says {stated} minutes, measures {measured:.0f}"
     assert 10 <= stated <= 90 and measured <= 92.5, f"{measured:.0f} minutes: split or trim it"
     assert not TALK_OF_TESTS.findall(text(cells)), TALK_OF_TESTS.findall(text(cells))
@@ -168,21 +149,21 @@ COMMAND_IN_PYTHON = re.compile(r"""["'](git|dvc|papermill|cml)\s""")
 
 
 def test_visible_cells_hold_only_what_a_learner_types(cells):
-    counts = visible_counts(cells)
+    counts = measures.visible_counts(cells)
     assert counts["asserts"] == 0, f"{counts['asserts']} assertion lines in visible cells"
     assert counts["machinery"] == 0, f"{counts['machinery']} lines of the course's machinery"
     wrapped = [
         f"cell {cells.index(cell) + 1}: {line.strip()}"
-        for cell in visible_code(cells)
-        if not is_shell(cell)
-        for line in code_lines(cell)
+        for cell in measures.visible_code(cells)
+        if not measures.is_shell(cell)
+        for line in measures.code_lines(cell)
         if not line.lstrip().startswith("!") and COMMAND_IN_PYTHON.search(line)
     ]
     assert not wrapped, "commands inside Python strings:\n" + "\n".join(wrapped)
 
 
 def test_nine_in_ten_dvc_commands_are_typed_as_in_a_terminal():
-    counts = [visible_counts(cells) for cells in CELLS.values()]
+    counts = [measures.visible_counts(cells) for cells in CELLS.values()]
     typed, wrapped = sum(c["dvc_typed"] for c in counts), sum(c["dvc_wrapped"] for c in counts)
     assert typed >= 9 * wrapped and typed > 0, f"{typed} DVC commands typed, {wrapped} inside Python"
 
@@ -191,11 +172,11 @@ def test_collapsed_cells_are_tagged_for_what_they_are(cells):
     problems = []
     code = numbered(cells)
     for number, cell in code:
-        kinds = [tag for tag in tags(cell) if tag in HIDDEN_TAGS]
-        if hidden(cell) != bool(kinds):
-            problems.append(f"cell {number}: collapsed without a tag {HIDDEN_TAGS}, or tagged and not collapsed")
+        kinds = [tag for tag in tags(cell) if tag in measures.HIDDEN_TAGS]
+        if measures.hidden(cell) != bool(kinds):
+            problems.append(f"cell {number}: collapsed if and only if tagged one of {measures.HIDDEN_TAGS}")
         elif kinds and (len(kinds) != 1 or "remove-input" not in tags(cell)):
-            problems.append(f"cell {number}: one of {HIDDEN_TAGS} and remove-input, not {tags(cell)}")
+            problems.append(f"cell {number}: one of {measures.HIDDEN_TAGS} and remove-input, not {tags(cell)}")
         if "check" in kinds and cell.get("outputs"):
             problems.append(f"cell {number}: a check prints nothing when it passes")
     setups = [number for number, cell in code if "setup" in tags(cell)]
@@ -220,14 +201,6 @@ def test_stored_outputs_fit_on_a_screen(cells):
     assert not long, f"over {MAX_OUTPUT_LINES} lines (shorten, or tag the cell long-output):\n" + "\n".join(long)
 
 
-def leaf_values(tree: dict, prefix: str = ""):
-    for key, value in tree.items():
-        if isinstance(value, dict):
-            yield from leaf_values(value, f"{prefix}{key}.")
-        elif not isinstance(value, list):
-            yield f"{prefix}{key}", value
-
-
 def test_no_lesson_keeps_its_own_copy_of_params_yaml(cells):
     """A code cell that shows a value of params.yaml is rendered from it (its params template,
     `make lessons`); a default written next to its key (`cv: 3`, `"test_size": 0.2`,
@@ -235,17 +208,18 @@ def test_no_lesson_keeps_its_own_copy_of_params_yaml(cells):
     stale = [
         f"cell {number}"
         for number, cell in numbered(cells)
-        if (template := params_template_of(cell)) is not None and render_params_template(template) != cell.source
+        if (template := runner.params_template_of(cell)) is not None
+        and runner.render_params_template(template) != cell.source
     ]
     assert not stale, "not rendered from the current params.yaml (make lessons): " + ", ".join(stale)
-    params = yaml.safe_load((REPO_ROOT / "params.yaml").read_text())
     copies = [
         f"cell {number}: {dotted} = {value}"
-        for dotted, value in leaf_values(params)
+        for dotted, value in param_leaves(yaml.safe_load((REPO_ROOT / "params.yaml").read_text()))
+        if not isinstance(value, dict | list)
         for number, cell in numbered(cells)
-        if params_template_of(cell) is None
-        and not is_shell(cell)
-        and written_next_to_its_key(dotted, value).search(cell.source)
+        if runner.params_template_of(cell) is None
+        and not measures.is_shell(cell)
+        and measures.written_next_to_its_key(dotted, value).search(cell.source)
     ]
     assert not copies, "copies of params.yaml's defaults (render the cell from params.yaml):\n" + "\n".join(copies)
 
@@ -276,7 +250,7 @@ def test_figures_in_the_text_come_from_the_lessons_outputs(cells):
 # rendering: an edit of the text alone (the next run would undo it) or of the template alone
 # (not yet run) fails here.
 def rendering_pattern(template: str) -> re.Pattern:
-    pieces = FIELD.split(template)[::2]  # the text between the {{ expressions }}
+    pieces = runner.FIELD.split(template)[::2]  # the text between the {{ expressions }}
     return re.compile("(.+?)".join(re.escape(piece) for piece in pieces), re.DOTALL)
 
 
@@ -284,46 +258,45 @@ def test_templated_text_is_its_templates_rendering(cells):
     wrong = [
         f"cell {number}"
         for number, cell in enumerate(cells, 1)
-        if (template := template_of(cell)) is not None and not rendering_pattern(template).fullmatch(cell.source)
+        if (template := runner.template_of(cell)) is not None and not rendering_pattern(template).fullmatch(cell.source)
     ]
     assert not wrong, "not its template's rendering (edit the template, then make lessons): " + ", ".join(wrong)
 
 
 def test_templates_give_the_runs_figures():
     """The lessons that quote run-dependent figures do so through templates."""
-    templated = {number for number, cells in CELLS.items() for cell in cells if template_of(cell)}
+    templated = {number for number, cells in CELLS.items() for cell in cells if runner.template_of(cell)}
     assert {"01", "03"} <= templated, templated
 
 
 def write_lesson(path: Path, *cells) -> Path:
-    kernelspec = {"name": KERNEL, "display_name": KERNEL, "language": "python"}
+    kernelspec = {"name": runner.KERNEL, "display_name": runner.KERNEL, "language": "python"}
     nbformat.write(new_notebook(metadata={"kernelspec": kernelspec}, cells=list(cells)), path)
     return path
 
 
 def test_a_template_is_rendered_in_the_kernel_after_the_last_cell(tmp_path):
-    template = 'F1 {{ f"{f1:.3f}" }} with `C={{ grid["C"][0] }}`, JSON `{"f1": {{ f1 }}}`'
+    template = 'F1 {{ "%.3f" | format(f1) }} with `C={{ grid["C"][0] }}`, JSON `{"f1": {{ f1 }}}`'
     templated = new_markdown_cell("stale text", metadata={"workbook": {"template": template}})
     first, last = new_code_cell('f1, grid = 0.5, {"C": [0.01]}'), new_code_cell("f1 = 0.75")  # the end counts
     path = write_lesson(tmp_path / "lesson.ipynb", first, templated, last)
-    run_lesson(path)
+    runner.run_lesson(path)
     rendered = nbformat.read(path, as_version=4).cells[1].source
     assert rendered == 'F1 0.750 with `C=0.01`, JSON `{"f1": 0.75}`'
     assert rendering_pattern(template).fullmatch(rendered)
     assert not rendering_pattern(template).fullmatch("F1 0.750 with C=0.01")
     templated.metadata["workbook"]["template"] = "{{ missing_name }}"
     write_lesson(path, first, templated, last)
-    with pytest.raises(
-        TemplateError, match=r"lesson\.ipynb, cell 2: the text's \{\{ missing_name \}\} failed: NameError"
-    ):
-        run_lesson(path)
+    failed = r"^lesson\.ipynb, cell 2: UndefinedError: 'missing_name' is undefined$"
+    with pytest.raises(runner.TemplateError, match=failed):
+        runner.run_lesson(path)
 
 
 def test_lessons_run_side_by_side_and_a_failed_one_is_left_as_it_was(tmp_path, capsys):
     good = write_lesson(tmp_path / "good.ipynb", new_code_cell("print(6 * 7)"))
     bad = write_lesson(tmp_path / "bad.ipynb", new_code_cell("raise ValueError('on purpose')"))
     before = bad.read_bytes()
-    assert run_lessons_main(["-j", "2", str(good), str(bad)]) == 1
+    assert runner.main(["-j", "2", str(good), str(bad)]) == 1
     assert bad.read_bytes() == before
     assert nbformat.read(good, as_version=4).cells[0].outputs[0]["text"] == "42\n"
     assert "bad.ipynb" in capsys.readouterr().err.splitlines()[-1]
@@ -337,10 +310,10 @@ def test_a_rerun_keeps_outputs_that_differ_only_in_volatile_parts():
 
     stored = notebook("2cc779d  grid-1  07:15 AM   Queued", "0.93")
     rerun = notebook("626fac8  grid-1  07:49 AM   Queued", "0.93")
-    assert keep_unchanged_outputs(stored, rerun) == 1
+    assert runner.keep_unchanged_outputs(stored, rerun) == 1
     assert rerun.cells[0].outputs == stored.cells[0].outputs  # the stored task id and time stay
     changed = notebook("626fac8  grid-1  07:49 AM   Queued", "0.97")
-    assert keep_unchanged_outputs(stored, changed) == 0
+    assert runner.keep_unchanged_outputs(stored, changed) == 0
     assert "0.97" in changed.cells[0].outputs[0]["text"]  # a real change is written
 
 
@@ -390,9 +363,7 @@ def exercise_problems(cells: list) -> list[str]:
         if len(checks) != 1 or len(checks[0].source.strip().splitlines()) != 1:
             problems.append(f"{where}: not exactly one one-line cell tagged 'exercise-check' before the solution")
         elif not checks[0].source.lstrip().startswith("check(") or not shown(checks[0]).startswith("not yet: "):
-            problems.append(
-                f"{where}: the check must be a check(...) call that says 'not yet: ...' on the empty answer"
-            )
+            problems.append(f"{where}: the check must be a check(...) saying 'not yet: ...' on the empty answer")
         elif [o.output_type for o in checks[0].outputs] != ["stream"]:
             problems.append(f"{where}: the check cell must show its one line and nothing else")
         *solutions, last = [c for c in after if c.cell_type == "code"] or [None]
@@ -424,14 +395,11 @@ def test_an_exercise_whose_solution_shows_is_found():
     ]
     assert exercise_problems(cells) == []
     cells[3].metadata = {}
-    assert exercise_problems(cells) == [
-        f"exercise at cell 1: the Solution heading is not stored collapsed ({COLLAPSED})"
-    ]
+    where = "exercise at cell 1: "
+    assert exercise_problems(cells) == [f"{where}the Solution heading is not stored collapsed ({COLLAPSED})"]
     cells[3].metadata = {COLLAPSED: True}
     cells[1].source = "do()"
-    assert exercise_problems(cells) == [
-        "exercise at cell 1: the answer cell holds code (it must be left to the learner)"
-    ]
+    assert exercise_problems(cells) == [f"{where}the answer cell holds code (it must be left to the learner)"]
 
 
 def test_check_says_whether_an_answer_works(capsys):

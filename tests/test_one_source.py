@@ -13,7 +13,7 @@ import nbformat
 import pytest
 import yaml
 
-from conftest import REPO_ROOT
+from conftest import REPO_ROOT, param_leaves
 
 STAGES = ("data_load", "featurize", "data_split", "train", "evaluate")
 DVC_STAGES = yaml.safe_load((REPO_ROOT / "dvc.yaml").read_text())["stages"]
@@ -29,16 +29,7 @@ DERIVED = {
 READ = re.compile(r"\bparams\.(base|data_load|featurize|data_split|train|evaluate)\.(\w+)")
 
 
-def leaves(node, prefix=""):
-    """(dotted key, value) of every scalar or list value (each train grid counts as one value)."""
-    if isinstance(node, dict) and not prefix.endswith("param_grid"):
-        for key, value in node.items():
-            yield from leaves(value, f"{prefix}.{key}" if prefix else key)
-    else:
-        yield prefix, node
-
-
-KEYS = dict(leaves(PARAMS))
+KEYS = dict(param_leaves(PARAMS))
 
 
 def code(stage: str) -> str:

@@ -1,17 +1,8 @@
-"""The course's pages (`make book`, book/build.py): built once for this module, into a
-temporary folder from this checkout, then read as a learner meets them.
-
-- Every lesson has its page, with its headings, and the committed score wherever the lesson
-  quotes it; the landing page lists every lesson with its study time and every step branch,
-  whose page is its README as the step builder renders it.
-- What the course's tags say: no set-up cell, check or assertion on any page, pictures and
-  exercise verdicts without their code, every solution in a toggle; every picture a file of
-  the site; every link inside the site leads to a page (and heading) that exists.
-- Nothing is loaded from elsewhere: no script, style, font or image from another host, and
-  Chromium with the network cut off draws a lesson with its figures, asking for nothing but
-  the site's own files (a screenshot: test-artifacts/book-lesson.png).
-- .github/workflows/pages.yaml builds the site on every push and deploys it from main, the
-  deploy job alone allowed to write to Pages; CI's test job builds it too.
+"""The course's pages (`make book`, book/build.py), built once for the module from this
+checkout, read as a learner meets them: every lesson and step branch has its page, as the
+course's tags say (no checks, solutions in toggles); every link and picture is inside the site,
+nothing loads from elsewhere, and Chromium offline draws a lesson (test-artifacts/book-lesson.png);
+the Pages workflow builds the site on every push and deploys it from main.
 """
 
 from __future__ import annotations
@@ -57,21 +48,18 @@ def steps() -> tuple[build_steps.Source, list]:
     return source, build_steps.plan(source)
 
 
-def soup_of(path: Path) -> BeautifulSoup:
+def soup_of(path: Path, article: bool = False) -> BeautifulSoup:
+    """A page, or only its own content (not the navigation around it)."""
     assert path.is_file(), f"no page {path}"
-    return BeautifulSoup(path.read_text(encoding="utf-8"), "html.parser")
-
-
-def article(soup: BeautifulSoup):
-    """The page's own content (not the navigation around it)."""
-    return soup.find("article") or soup.body
+    soup = BeautifulSoup(path.read_text(encoding="utf-8"), "html.parser")
+    return (soup.find("article") or soup.body) if article else soup
 
 
 def lesson_pages(site: Path) -> Iterator[tuple[str, nbformat.NotebookNode, BeautifulSoup]]:
     """Each lesson's file name, notebook and page content, freshly parsed."""
     assert LESSONS, "no lessons"
     for path in LESSONS:
-        yield path.name, nbformat.read(path, as_version=4), article(soup_of(site / "lessons" / f"{path.stem}.html"))
+        yield path.name, nbformat.read(path, as_version=4), soup_of(site / "lessons" / f"{path.stem}.html", True)
 
 
 def site_pages(site: Path) -> list[Path]:
@@ -149,7 +137,7 @@ def test_the_committed_score_is_on_every_page_that_quotes_it(site: Path) -> None
 
 
 def test_the_landing_page_lists_the_lessons_with_their_study_times_and_the_steps(site: Path, steps) -> None:
-    content = article(soup_of(site / "index.html"))
+    content = soup_of(site / "index.html", True)
     links = {a["href"] for a in content.find_all("a", href=True)}
     for path in LESSONS:
         minutes = STUDY_TIME.search(nbformat.read(path, as_version=4).cells[0].source).group(1)
@@ -169,7 +157,7 @@ def test_step_pages_are_their_readmes_as_the_step_builder_renders_them(site: Pat
     rendered = 0
     for step in plan:
         readme = build_steps._content(source, (step.exercise or step.solution)["README.md"]).decode()
-        content = article(soup_of(site / "steps" / f"{step.name}.html"))
+        content = soup_of(site / "steps" / f"{step.name}.html", True)
         missing = [h for h in markdown_headings(readme) if h not in page_headings(content)]
         assert not missing, f"{step.name}: headings of its README not on its page: {missing}"
         text = text_of(content)
@@ -277,8 +265,7 @@ def test_no_page_loads_a_script_style_font_or_image_from_elsewhere(site: Path) -
 def test_chromium_offline_draws_a_lesson_with_its_figures(site: Path) -> None:
     lesson = max(LESSONS, key=lambda path: pictures_of(nbformat.read(path, as_version=4)))
     screenshot = ARTIFACTS / "book-lesson.png"
-    elsewhere: list[str] = []
-    errors: list[str] = []
+    elsewhere, errors = [], []
     with chromium() as browser:
         context = browser.new_context(offline=True, viewport={"width": 1280, "height": 900})
         context.route(re.compile(r"^(?!file:).*"), lambda route: (elsewhere.append(route.request.url), route.abort()))

@@ -1,17 +1,10 @@
 """JupyterLab as `make lab` starts it, in headless Chromium (tests/chromium.py); and `make lab`.
 
-One JupyterLab server for the module, started by tools/lab.sh (what `make lab` runs, as root
-too) with no `.venv/bin` on PATH (nothing activated), on 127.0.0.1 with a free port and a random
-token, and throwaway Jupyter config/data/runtime/settings/workspace folders: the learner's own
-Jupyter settings are neither read nor touched. Its settings are JupyterLab's defaults (autosave
-on), except no news or update checks (no network) and no notification toasts. In it, lesson 1
-opens with the project's kernel (`mlops-course`), no "Select Kernel" dialog; its first code cell
-runs; its solution stays hidden until asked for; and saving it leaves the file byte for byte as
-committed (workbook.jupyter_save, which `make setup` configures), so `git status` stays clean.
-
-`tools/lab.sh` alone, with a stub `jupyter` in a copy of the script (this machine's Python is not
-readable by other users): `--allow-root` only as root (run as root and as `nobody`), extra
-arguments passed on (`make lab ARGS=...`), and a clear error without `.venv`.
+One server for the module, started by tools/lab.sh (as root too), nothing activated, with a
+random token and throwaway Jupyter folders, JupyterLab's defaults but no news, update checks or
+toasts. Lesson 1 opens with the project's kernel, no "Select Kernel" dialog, runs, hides its
+solution until asked, and saving it leaves it as committed (workbook.jupyter_save). tools/lab.sh
+alone runs with a stub `jupyter` in a copy of the script (readable by `nobody`).
 """
 
 from __future__ import annotations
@@ -40,6 +33,7 @@ from chromium import ARTIFACTS, chromium
 from conftest import REPO_ROOT, run
 
 LESSON = "lessons/01-introduction.ipynb"
+GIT_STATUS = ["git", "status", "--porcelain", "--", LESSON]
 LAB_SCRIPT = REPO_ROOT / "tools" / "lab.sh"
 KERNEL = "mlops-course"
 KERNEL_DISPLAY = "Python 3 (mlops-course)"
@@ -81,28 +75,27 @@ class JupyterLab:
         settings = home / "jupyterlab_settings_dir" / NOTIFICATIONS
         settings.parent.mkdir(parents=True)
         settings.write_text(json.dumps({"checkForUpdates": False, "fetchNews": "false", "doNotDisturbMode": True}))
+        checkpoints = home / "checkpoints"  # JupyterLab makes one when it opens a file
         command = [
-            str(LAB_SCRIPT),  # no --allow-root: lab.sh adds it as root
+            str(LAB_SCRIPT),
             "--ip=127.0.0.1",
             f"--port={port}",
             "--port-retries=0",
             "--no-browser",
             f"--IdentityProvider.token={self.token}",
             "--LabApp.news_url=",
-            f"--FileCheckpoints.checkpoint_dir={home / 'checkpoints'}",  # made when a file opens
-        ]  # fmt: skip
+            f"--FileCheckpoints.checkpoint_dir={checkpoints}",
+        ]  # fmt: skip  (lab.sh adds --allow-root)
         with self.log_path.open("wb") as log:
-            self.process = subprocess.Popen(
-                command, cwd=REPO_ROOT, env=env, stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT,
-                start_new_session=True,  # its own process group, killed as a whole if it lingers
-            )  # fmt: skip
+            self.process = subprocess.Popen(command, cwd=REPO_ROOT, env=env, stdin=subprocess.DEVNULL, stdout=log,
+                                            stderr=subprocess.STDOUT, start_new_session=True)  # fmt: skip
 
     def api(self, method: str, path: str, body: dict | None = None):
         request = urllib.request.Request(
             f"{self.url}{path}",
             method=method,
             headers={"Authorization": f"token {self.token}", "Content-Type": "application/json"},
-            data=json.dumps(body).encode() if body is not None else (b"" if method in ("POST", "PUT") else None),
+            data=json.dumps(body or {}).encode() if method in ("POST", "PUT") else None,
         )
         with urllib.request.urlopen(request, timeout=5) as response:
             raw = response.read()
@@ -145,42 +138,31 @@ class JupyterLab:
 
 
 @pytest.fixture(scope="module")
-def browser():
+def lab(tmp_path_factory: pytest.TempPathFactory) -> Iterator[JupyterLab]:
+    """The server, its `browser` a Chromium for the module."""
     with chromium() as browser:
-        yield browser
-
-
-@pytest.fixture(scope="module")
-def lab(browser, tmp_path_factory: pytest.TempPathFactory) -> Iterator[JupyterLab]:
-    server = JupyterLab(tmp_path_factory.mktemp("jupyterlab"))
-    try:
-        server.wait_for(server.ready, "jupyter lab")
-        yield server
-    finally:
-        server.stop()
-
-
-def git_status() -> str:
-    return run(["git", "status", "--porcelain", "--", LESSON], REPO_ROOT).stdout
+        server = JupyterLab(tmp_path_factory.mktemp("jupyterlab"))
+        server.browser = browser
+        try:
+            server.wait_for(server.ready, "jupyter lab")
+            yield server
+        finally:
+            server.stop()
 
 
 @contextlib.contextmanager
-def opened_lesson(lab: JupyterLab, browser, screenshot: str, autosave: bool = True):
-    """A new page with lesson 1 open and its kernel idle: yields (page, notebook panel).
-
-    Checks on the way that the kernel the notebook's metadata names started by itself, with no
-    kernel-selection dialog; and after, that the file is byte for byte as before (put back if
-    not) and its `git status` the same. autosave=False for a test that changes the notebook in
-    the browser. On a failure, the error shows the screenshot's path and the server's log.
-    """
+def opened_lesson(lab: JupyterLab, screenshot: str, autosave: bool = True):
+    """A new page with lesson 1 open, its kernel (the one its metadata names) started by itself,
+    no dialog: (page, notebook panel). After: the file byte for byte as before (put back if not),
+    `git status` the same. autosave=False for a test that changes the notebook in the browser."""
     from playwright.sync_api import expect
 
     expect.set_options(timeout=TIMEOUT * 1000)
     path = REPO_ROOT / LESSON
-    before, status = path.read_bytes(), git_status()
+    before, status = path.read_bytes(), run(GIT_STATUS, REPO_ROOT).stdout
     if not autosave:  # read by pages opened later
         lab.api("PUT", f"/lab/api/settings/{DOCMANAGER}", {"raw": json.dumps({"autosave": False})})
-    page = browser.new_page(viewport={"width": 1400, "height": 900})
+    page = lab.browser.new_page(viewport={"width": 1400, "height": 900})
     page.set_default_timeout(TIMEOUT * 1000)
     try:
         page.goto(f"{lab.url}/lab/tree/{LESSON}?token={lab.token}", wait_until="domcontentloaded")
@@ -208,13 +190,13 @@ def opened_lesson(lab: JupyterLab, browser, screenshot: str, autosave: bool = Tr
             path.write_bytes(before)
     diff = difflib.unified_diff(before.decode().splitlines(True), after.decode().splitlines(True), n=1)
     assert after == before, f"{LESSON} changed in JupyterLab:\n{''.join(diff)}"
-    assert git_status() == status
+    assert run(GIT_STATUS, REPO_ROOT).stdout == status
 
 
 @pytest.mark.slow
-def test_lesson1_opened_and_saved_stays_as_committed(lab: JupyterLab, browser) -> None:
+def test_lesson1_opened_and_saved_stays_as_committed(lab: JupyterLab) -> None:
     """With JupyterLab's default settings (autosave on), save as a learner does: Ctrl+S."""
-    with opened_lesson(lab, browser, "jupyterlab-lesson1-saved.png") as (page, panel):
+    with opened_lesson(lab, "jupyterlab-lesson1-saved.png") as (page, panel):
         saved_at = lab.modified()
         panel.locator(".jp-Notebook").first.click()
         page.keyboard.press("Control+s")
@@ -222,8 +204,10 @@ def test_lesson1_opened_and_saved_stays_as_committed(lab: JupyterLab, browser) -
 
 
 @pytest.mark.slow
-def test_lesson1_opens_with_project_kernel_and_runs(lab: JupyterLab, browser) -> None:
-    """Its first visible code cell, outputs cleared in the browser, runs and shows the stored outputs."""
+def test_lesson1_runs_with_the_project_kernel_and_hides_its_solution(lab: JupyterLab) -> None:
+    """Its first visible code cell, outputs cleared in the browser, runs and shows the stored outputs.
+    The exercise's solution sits under a `### Solution` heading stored collapsed: JupyterLab shows
+    the heading and a button for the hidden cells, not the solution; the button shows it."""
     from playwright.sync_api import expect
 
     nb = nbformat.read(REPO_ROOT / LESSON, as_version=4)
@@ -231,17 +215,18 @@ def test_lesson1_opens_with_project_kernel_and_runs(lab: JupyterLab, browser) ->
     cells = [cell for cell in nb.cells if cell.cell_type == "code"]
     collapsed = [i for i, c in enumerate(cells) if c.metadata.get("jupyter", {}).get("source_hidden")]
     first = next(i for i in range(len(cells)) if i not in collapsed)
-    expected = []  # ("image" | "html" | "text", its first line)
+    expected = []  # (an image?, the first line of its text, if any) of each stored output
     for output in cells[first].outputs:
         assert output.output_type != "error", f"the first visible code cell of {LESSON} stores an error"
         data = output.get("data", {})
-        if any(mime.startswith("image/") for mime in data):
-            expected.append(("image", None))
-        elif "text/html" in data:
-            expected.append(("html", None))
-        else:
-            expected.append(("text", first_line(output.get("text") or data.get("text/plain", ""))))
-    with opened_lesson(lab, browser, "jupyterlab-lesson1.png", autosave=False) as (page, panel):
+        text = "" if "text/html" in data else output.get("text") or data.get("text/plain", "")
+        expected.append((any(mime.startswith("image/") for mime in data), first_line(text)))
+    heading = next(i for i, c in enumerate(nb.cells) if c.source.startswith("### Solution"))
+    assert nb.cells[heading].metadata.get("jp-MarkdownHeadingCollapsed") is True
+    solution = nb.cells[heading + 1]
+    assert solution.cell_type == "code" and "solution" in solution.metadata.get("tags", [])
+    # autosave off: clearing outputs and the button change the notebook
+    with opened_lesson(lab, "jupyterlab-lesson1.png", autosave=False) as (page, panel):
         code = panel.locator(".jp-Notebook .jp-CodeCell")
         for index in collapsed:  # JupyterLab's placeholder, not their source
             expect(code.nth(index).locator(".jp-InputPlaceholder")).to_have_count(1)
@@ -255,36 +240,20 @@ def test_lesson1_opens_with_project_kernel_and_runs(lab: JupyterLab, browser) ->
         expect(cell.locator(".jp-InputArea-prompt")).to_contain_text("[1]")
         outputs = cell.locator(".jp-OutputArea-output")
         expect(outputs).to_have_count(len(expected))
-        for index, (kind, text) in enumerate(expected):
-            if kind == "image":
+        for index, (image, text) in enumerate(expected):
+            if image:
                 expect(outputs.nth(index).locator("img")).to_be_visible()
             elif text:
                 expect(outputs.nth(index)).to_contain_text(text)
         expect(page.locator(".jp-Dialog")).to_have_count(0)
-        cell.scroll_into_view_if_needed()
-
-
-@pytest.mark.slow
-def test_lesson1_solution_stays_hidden_until_the_learner_opens_it(lab: JupyterLab, browser) -> None:
-    """The exercise's solution sits under a `### Solution` heading stored collapsed: JupyterLab
-    shows the heading and a button for the hidden cells, not the solution; the button shows it."""
-    from playwright.sync_api import expect
-
-    cells = nbformat.read(REPO_ROOT / LESSON, as_version=4).cells
-    heading = next(i for i, c in enumerate(cells) if c.source.startswith("### Solution"))
-    assert cells[heading].metadata.get("jp-MarkdownHeadingCollapsed") is True
-    solution = cells[heading + 1]
-    assert solution.cell_type == "code" and "solution" in solution.metadata.get("tags", [])
-    # autosave off: the button changes the notebook's metadata
-    with opened_lesson(lab, browser, "jupyterlab-lesson1-solution.png", autosave=False) as (page, panel):
         title = panel.locator(".jp-MarkdownCell", has=page.locator("h3", has_text="Solution"))
         expect(title).to_have_count(1)
         title.scroll_into_view_if_needed()
-        code = panel.locator(".jp-CodeCell", has_text=first_line(solution.source))
-        expect(code).to_have_count(1)
-        expect(code).to_be_hidden()
+        hidden = panel.locator(".jp-CodeCell", has_text=first_line(solution.source))
+        expect(hidden).to_have_count(1)
+        expect(hidden).to_be_hidden()
         title.locator(".jp-showHiddenCellsButton").click()
-        expect(code).to_be_visible()
+        expect(hidden).to_be_visible()
 
 
 def test_kernelspec_is_installed_for_jupyterlab() -> None:
@@ -332,10 +301,8 @@ def test_lab_sh_without_the_environment_says_to_run_make_setup(lab_script_copy: 
     shutil.rmtree(lab_script_copy / ".venv")
     result = run([str(lab_script_copy / "tools" / "lab.sh")], lab_script_copy, env_without_this_environment(), False)
     assert result.returncode == 1, result
-    assert result.stderr == (
-        f"error: {lab_script_copy}/.venv/bin/jupyter not found: "
-        "run `make setup` first (it creates .venv with JupyterLab)\n"
-    )
+    wanted = "not found: run `make setup` first (it creates .venv with JupyterLab)\n"
+    assert result.stderr == f"error: {lab_script_copy}/.venv/bin/jupyter {wanted}"
 
 
 def test_lab_sh_starts_this_environments_jupyter_lab(tmp_path: Path) -> None:

@@ -1,20 +1,11 @@
-"""DVC's plots offline: the page template of `dvc plots show` and `dvc plots diff`
-(workbook.offline_plots), and the plots in a notebook (workbook.dvc_plots).
+"""DVC's plots offline: the page template of `dvc plots show/diff` (workbook.offline_plots) and
+the plots in a notebook (workbook.dvc_plots, from `dvc plots --json`, without running DVC).
 
-DVC's default page loads Vega from a CDN; the committed `.dvc/config` names a template with
-the libraries inline, which `make setup` generates into `.venv`. Here:
-
-- the template `make setup` wrote is where `.dvc/config` says, up to date, and has its
-  JavaScript inline: no `<script src>`, DVC's `{plot_divs}` but no `{scripts}` (where DVC
-  would put its CDN tags);
-- in a reproduced copy of the project with this repository's `.dvc/config` (and `.venv`
-  beside it, as in the step branches' second working folder), the pages `dvc plots show`
-  and `dvc plots diff` write draw every plot `--json` lists in headless Chromium with the
-  network cut off: every request that is not a file is aborted and recorded, and host names
-  resolve to nothing (tests/chromium.py). DVC's default page, in the same browser, draws no
-  Vega plot and tries the CDN: the cut is real;
-- DVC's message when the template is missing, which the README's Troubleshooting quotes;
-- workbook.dvc_plots: DVC's `plots --json` output as notebook display bundles (no DVC run).
+The committed `.dvc/config` names a template with the libraries inline, which `make setup` writes
+into `.venv`. In a reproduced copy of the project with that config (and `.venv` beside it, as in
+the step branches' second working folder), the pages DVC writes draw every plot `--json` lists in
+Chromium with the network cut off: every request that is not a file aborted and recorded, no host
+name resolving. DVC's default page there draws no Vega plot and tries the CDN: the cut is real.
 """
 
 from __future__ import annotations
@@ -37,9 +28,7 @@ from workbook import dvc_plots, offline_plots
 
 MISSING_TEMPLATE_MESSAGE = "HTML template has to contain '{plot_divs}'"
 
-# What the page shows, counted in the browser: vega-embed draws each Vega-Lite plot as a
-# canvas (or an SVG) of class "marks" in the element it embeds into; a picture counts
-# once it has loaded (naturalWidth > 0).
+# vega-embed draws each Vega-Lite plot as a canvas (or SVG) of class "marks"; a picture counts once loaded.
 COUNT_DRAWN = """() => ({
     vega: document.querySelectorAll('.vega-embed canvas.marks, .vega-embed svg.marks').length,
     images: [...document.images].filter(image => image.complete && image.naturalWidth > 0).length,
@@ -61,14 +50,11 @@ def template() -> Path:
     return path
 
 
-def test_the_template_is_where_the_config_says_and_up_to_date(template):
+def test_the_template_is_where_the_config_says_up_to_date_with_the_libraries_inline(template):
     assert template == Path(os.path.normpath(REPO_ROOT / ".venv/share/workbook/dvc-plots-offline.html"))
     assert template.samefile(offline_plots.DEFAULT_OUTPUT)  # where `make setup` writes it
-    assert template.read_text(encoding="utf-8") == offline_plots.template_html()  # same bytes every time
-
-
-def test_the_template_has_the_libraries_inline_and_no_remote_script(template):
     page = template.read_text(encoding="utf-8")
+    assert page == offline_plots.template_html()  # same bytes every time
     scripts = scripts_of(page)
     assert [attrs for attrs, _ in scripts] == [{"type": "text/javascript"}], "one inline script, no src"
     bundle = scripts[0][1]
@@ -103,13 +89,8 @@ def test_a_relative_template_path_is_resolved_from_the_dvc_folder_as_dvc_does(tm
 
 @pytest.fixture(scope="module")
 def project(tmp_path_factory, reproduced_project, template) -> Repo:
-    """A reproduced, committed copy of the project, set up as this repository is.
-
-    First, with DVC's default config, `dvc plots show -o plots-default` writes DVC's own
-    page; then the copy gets this repository's `.dvc/config` and `.venv` beside it (a
-    symlink, as in the step branches' second working folder), so that its relative
-    template path resolves as it does here.
-    """
+    """A reproduced copy of the project: DVC's own page in plots-default/, written with DVC's
+    default config; then this repository's `.dvc/config`, and `.venv` linked beside it."""
     repo = copy_of(reproduced_project, tmp_path_factory.mktemp("offline-plots"))
     repo.dvc("plots", "show", "-o", "plots-default")
     (repo.root / ".venv").symlink_to(REPO_ROOT / ".venv", target_is_directory=True)
@@ -127,8 +108,7 @@ def browser() -> Iterator:
 def opened_offline(browser, page_file: Path) -> Iterator:
     """`page_file` open, every request that is not a file aborted: (page, those requests, script errors)."""
     context, refused, errors = browser.new_context(), [], []
-    abort = lambda route: (refused.append(route.request.url), route.abort("internetdisconnected"))  # noqa: E731
-    context.route(re.compile(r"^(?!file:)"), abort)
+    context.route(re.compile(r"^(?!file:)"), lambda r: (refused.append(r.request.url), r.abort("internetdisconnected")))
     page = context.new_page()
     page.on("pageerror", lambda error: errors.append(str(error)))
     page.goto(page_file.as_uri(), wait_until="load")
@@ -142,10 +122,9 @@ def expected_plots(repo: Repo, *command: str) -> dict[str, int]:
     """How many Vega-Lite plots and pictures DVC lists for `dvc plots <command> --json`."""
     data = json.loads(repo.dvc("plots", *command, "--json").stdout)
     assert not data.get("errors"), data
-    entries = [entry for plot in data["data"].values() for entry in plot]
-    counts = {kind: sum(entry["type"] == kind for entry in entries) for kind in ("vega", "image")}
-    assert len(entries) == counts["vega"] + counts["image"], entries
-    return {"vega": counts["vega"], "images": counts["image"]}
+    kinds = [entry["type"] for plot in data["data"].values() for entry in plot]
+    assert set(kinds) <= {"vega", "image"}, kinds
+    return {"vega": kinds.count("vega"), "images": kinds.count("image")}
 
 
 @pytest.mark.parametrize("command", [("show",), ("diff", "HEAD")], ids=["show", "diff"])
@@ -192,9 +171,8 @@ def test_a_missing_template_fails_with_the_message_the_readme_explains(project):
     assert MISSING_TEMPLATE_MESSAGE in result.stderr, result.stderr
     assert not (project.root / "plots-missing" / "index.html").exists()
     troubleshooting = (REPO_ROOT / "README.md").read_text().split("## Troubleshooting", 1)[1].split("\n## ", 1)[0]
-    assert MISSING_TEMPLATE_MESSAGE in troubleshooting
-    assert ".venv/share/workbook/dvc-plots-offline.html" in troubleshooting
-    assert "make setup" in troubleshooting
+    for needed in (MISSING_TEMPLATE_MESSAGE, ".venv/share/workbook/dvc-plots-offline.html", "make setup"):
+        assert needed in troubleshooting, needed
 
 
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
@@ -239,21 +217,14 @@ def test_a_vega_plot_is_the_spec_for_jupyterlab_plus_the_same_png_every_time(pay
     assert dvc_plots.plot_bundles(payload, "confusion.csv")[0]["image/png"] == bundle["image/png"]  # same bytes
 
 
-def test_an_image_plot_is_its_picture(payload):
-    (bundle,) = dvc_plots.plot_bundles(payload, "confusion.png")
-    assert base64.b64decode(bundle["image/png"]) == PNG_SIGNATURE + b"not really a picture"
-    assert bundle["text/plain"] == "<image plot: confusion.png (workspace)>"
-
-
-def test_show_displays_every_plot_raw(payload, monkeypatch):
+def test_show_displays_every_plot_raw_an_image_plot_as_its_picture(payload, monkeypatch):
     shown = []
     monkeypatch.setattr(dvc_plots, "display", lambda bundle, raw: shown.append((bundle, raw)))
     dvc_plots.show(payload)
-    assert [sorted(bundle) for bundle, _ in shown] == [
-        ["application/vnd.vegalite.v5+json", "image/png", "text/plain"],
-        ["image/png", "text/plain"],
-    ]
-    assert all(raw for _, raw in shown)
+    (vega, raw), (image, image_raw) = shown
+    assert sorted(vega) == ["application/vnd.vegalite.v5+json", "image/png", "text/plain"] and raw and image_raw
+    assert base64.b64decode(image.pop("image/png")) == PNG_SIGNATURE + b"not really a picture"
+    assert image == {"text/plain": "<image plot: confusion.png (workspace)>"}
 
 
 @pytest.mark.parametrize(

@@ -1,9 +1,8 @@
 #!/usr/bin/env bash
-# `make lab` (extra arguments: `make lab ARGS="--no-browser --port 8899"`, passed on to
-# `jupyter lab`): JupyterLab at the repository root from its own .venv, nothing to activate.
-# The lessons' metadata names the kernel `mlops-course`, the default for new notebooks too.
-# As root (the usual user in containers) it adds `--allow-root`, without which Jupyter
-# refuses to start. What a save writes is set by workbook.jupyter_save (`make setup`).
+# `make lab` (`make lab ARGS="--no-browser --port 8899"`: arguments for `jupyter lab`): JupyterLab
+# at the repository root from its own .venv, with the kernel the lessons name, `mlops-course`
+# (new notebooks' default too). As root (as in containers) it adds `--allow-root`, without which
+# Jupyter refuses to start. What a save writes is set by workbook.jupyter_save (`make setup`).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 jupyter=.venv/bin/jupyter

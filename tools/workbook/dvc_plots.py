@@ -1,13 +1,10 @@
 """DVC's plots inside a notebook, offline: `dvc plots show/diff --json` as display bundles.
 
-`dvc plots show --json` (and `diff`) prints every plot as data: a Vega-Lite spec with its rows
-inline (`"type": "vega"`), or the path of a picture DVC copied out of each revision (`"type":
-"image"`). DVC itself draws these only as a separate HTML page. JupyterLab renders Vega-Lite
-offline, but only from a display bundle under the spec version's mimetype
-(`application/vnd.vegalite.v5+json`); GitHub's notebook view, like any reader without a Vega
-renderer, shows nothing for it. So each plot becomes one bundle: DVC's spec, unchanged, plus a
-PNG of it drawn by vl-convert (the same bytes on every run); an image plot becomes its picture.
-DVC's errors, or a missing plot, fail rather than show nothing.
+DVC's `--json` gives each plot as a Vega-Lite spec with its rows inline, or a picture's path.
+JupyterLab draws Vega-Lite offline from a bundle under the spec's mimetype; GitHub's notebook
+view shows nothing for it. So a plot becomes DVC's spec, unchanged, plus a PNG of it drawn by
+vl-convert (the same bytes every time); an image plot, its picture. DVC's errors, or a missing
+plot, fail rather than show nothing.
 """
 
 from __future__ import annotations

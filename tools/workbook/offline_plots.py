@@ -1,15 +1,11 @@
 """An HTML template with which `dvc plots show` and `dvc plots diff` draw every plot offline.
 
-DVC's default page, `dvc_plots/index.html`, loads Vega, Vega-Lite and vega-embed from a CDN:
-with no network its Vega-Lite plots stay blank. DVC takes a template of our own instead
-(`plots.html_template` in `.dvc/config`, a relative path being relative to the `.dvc/`
-folder): it must hold `{plot_divs}`, where DVC puts the plots, and DVC puts its CDN
-`<script>` tags only where a template has `{scripts}`. This one has none: it carries the
-three libraries inline, bundled by vl-convert (a pinned requirement).
-
-The bundle is about 1 MB, so the template is generated, not committed: `make setup` runs
-`python -m workbook.offline_plots`, which writes it, the same bytes on every run, where the
-committed `.dvc/config` points (`../.venv/share/workbook/dvc-plots-offline.html`).
+DVC's default page loads Vega, Vega-Lite and vega-embed from a CDN: offline its Vega-Lite plots
+stay blank. A template (`plots.html_template` in `.dvc/config`) must hold `{plot_divs}`, and DVC
+adds its CDN `<script>` tags only where it has `{scripts}`: this one has none, but the three
+libraries inline, bundled by vl-convert. About 1 MB, so generated, not committed: `make setup`
+runs `python -m workbook.offline_plots` (the same bytes every time), which writes it where the
+committed `.dvc/config` points, `../.venv/share/workbook/dvc-plots-offline.html`.
 """
 
 from __future__ import annotations
@@ -23,8 +19,6 @@ import vl_convert
 
 # Where `make setup` (this module's command line) writes the template by default.
 DEFAULT_OUTPUT = Path(sys.prefix) / "share" / "workbook" / "dvc-plots-offline.html"
-# DVC's plot templates are Vega-Lite 5 specs; the bundle's Vega-Lite is the newest 5.x.
-VEGALITE_MAJOR = "5"
 
 PAGE = """<!DOCTYPE html>
 <html>
@@ -51,8 +45,8 @@ PAGE = """<!DOCTYPE html>
 """
 
 
-def newest_vegalite(major: str = VEGALITE_MAJOR) -> str:
-    """The newest Vega-Lite version of `major` that vl-convert carries ("5.21")."""
+def newest_vegalite(major: str = "5") -> str:
+    """The newest Vega-Lite version of `major` that vl-convert carries ("5.21"; DVC's specs are 5)."""
     versions = [v for v in vl_convert.get_vegalite_versions() if v.split(".")[0] == major]
     if not versions:
         raise RuntimeError(f"vl-convert {vl_convert.__version__} carries no Vega-Lite {major}.x")
@@ -74,10 +68,8 @@ def template_html() -> str:
 
 
 def configured_template(project: Path) -> Path | None:
-    """The file `plots.html_template` in `project/.dvc/config` names, resolved as DVC does.
-
-    DVC joins a relative path to the `.dvc/` folder; None if the config sets no template.
-    """
+    """The file `plots.html_template` in `project/.dvc/config` names (a relative path from `.dvc/`, as
+    DVC reads it), or None."""
     from configobj import ConfigObj  # what DVC reads its config with
 
     config = project / ".dvc" / "config"

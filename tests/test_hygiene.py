@@ -44,58 +44,41 @@ def test_gitattributes_sends_notebooks_to_nbdime() -> None:
     assert "diff: jupyternotebook" in shown and "merge: jupyternotebook" in shown, shown
 
 
-def code_cell(source: str, count: int | None, outputs: list | None = None, tags: list | None = None) -> dict:
-    cell = {"cell_type": "code", "id": f"c{count}", "source": source, "execution_count": count,
-            "metadata": {}, "outputs": outputs or []}  # fmt: skip
-    if tags:
-        cell["metadata"]["tags"] = tags
-    return cell
+def code_cell(source: str, count: int | None, *outputs: dict, tags: tuple = ()) -> dict:
+    return {"cell_type": "code", "id": f"c{count}", "source": source, "execution_count": count,
+            "metadata": {"tags": list(tags)}, "outputs": list(outputs)}  # fmt: skip
 
 
 def stream(text: str) -> dict:
     return {"output_type": "stream", "name": "stdout", "text": text}
 
 
-def error(ename: str = "ValueError", evalue: str = "boom") -> dict:
-    return {"output_type": "error", "ename": ename, "evalue": evalue, "traceback": []}
-
-
 def write_notebook(path: Path, cells: list[dict], metadata: dict | None = None) -> Path:
     markdown = {"cell_type": "markdown", "id": "intro", "source": "# Title", "metadata": {}}
     notebook = {"cells": [markdown, *cells], "metadata": metadata or {}, "nbformat": 4, "nbformat_minor": 5}
-    path.write_text(json.dumps(notebook), encoding="utf-8")
+    path.write_text(json.dumps(notebook))
     return path
 
 
-CHECKS = {  # cells after the title -> the start of each problem the checker names (none: it passes)
-    "clean run": (
-        [code_cell("x = 1", 1), code_cell("print(x)", 2, [stream("1\n")]), code_cell("", None), code_cell("x", 3)],
-        [],
-    ),
+ERROR = {"output_type": "error", "ename": "ValueError", "evalue": "boom", "traceback": []}
+# fmt: off
+# Cells after the title -> what follows `nb.ipynb: cell ` in each problem the checker names.
+CHECKS = {
+    "clean run": ([code_cell("x = 1", 1), code_cell("print(x)", 2, stream("1\n")), code_cell("", None),
+                   code_cell("x", 3)], []),
     "never run": ([code_cell("x = 1", None), code_cell("x", None)], []),
-    "out of order": (
-        [code_cell("a = 1", 1), code_cell("b = 2", 3), code_cell("c", 2)],
-        [
-            "nb.ipynb: cell 3 (id c3): execution_count 3, expected 2",
-            "nb.ipynb: cell 4 (id c2): execution_count 2, expected 4",
-        ],
-    ),
-    "a cell rerun": (
-        [code_cell("a = 1", 1), code_cell("b = 2", 5)],
-        ["nb.ipynb: cell 3 (id c5): execution_count 5, expected 2"],
-    ),
-    "a cell not run": (
-        [code_cell("print(1)", 1, [stream("1\n")]), code_cell("x", None)],
-        ["nb.ipynb: cell 3 (id cNone): not executed (execution_count null)"],
-    ),
-    "an error": ([code_cell("raise", 1, [error()])], ["nb.ipynb: cell 2 (id c1): error output ValueError: boom"]),
-    "an error shown": ([code_cell("raise", 1, [error()], tags=["raises-exception"])], []),
-    "a machine path": (
-        [code_cell("!ls", 1, [stream("in /home/ana/mlops/lessons/x.py\n")])],
-        ["nb.ipynb: cell 2: an absolute path into a checkout, '/home/ana/mlops/lessons/'"],
-    ),
-    "the portable path": ([code_cell("!ls", 1, [stream(f"in {PORTABLE_ROOT}/lessons/x.py\n")])], []),
+    "out of order": ([code_cell("a = 1", 1), code_cell("b = 2", 3), code_cell("c", 2)],
+                     ["3 (id c3): execution_count 3, expected 2", "4 (id c2): execution_count 2, expected 4"]),
+    "a cell rerun": ([code_cell("a = 1", 1), code_cell("b = 2", 5)], ["3 (id c5): execution_count 5, expected 2"]),
+    "a cell not run": ([code_cell("print(1)", 1, stream("1\n")), code_cell("x", None)],
+                       ["3 (id cNone): not executed (execution_count null)"]),
+    "an error": ([code_cell("raise", 1, ERROR)], ["2 (id c1): error output ValueError: boom"]),
+    "an error shown": ([code_cell("raise", 1, ERROR, tags=("raises-exception",))], []),
+    "a machine path": ([code_cell("!ls", 1, stream("in /home/ana/mlops/lessons/x.py\n"))],
+                       ["2: an absolute path into a checkout, '/home/ana/mlops/lessons/'"]),
+    "the portable path": ([code_cell("!ls", 1, stream(f"in {PORTABLE_ROOT}/lessons/x.py\n"))], []),
 }
+# fmt: on
 
 
 @pytest.mark.parametrize("case", CHECKS)
@@ -104,7 +87,7 @@ def test_the_checker_names_each_problem_with_file_and_cell(tmp_path: Path, case:
     nb = write_notebook(tmp_path / "nb.ipynb", cells)
     problems = [problem.removeprefix(str(tmp_path) + "/") for problem in checker.check_notebook(nb)]
     assert len(problems) == len(expected), problems
-    assert all(problem.startswith(start) for start, problem in zip(expected, problems, strict=True)), problems
+    assert all(p.startswith(f"nb.ipynb: cell {start}") for start, p in zip(expected, problems, strict=True)), problems
 
 
 def test_the_checker_refuses_a_python_version_and_unreadable_files(tmp_path: Path) -> None:

@@ -163,11 +163,10 @@ def shown_by_lessons(dotted: str, value: object):
             for cell in json.loads(lesson.read_text())["cells"]:
                 if cell["cell_type"] != "code":
                     continue
-                rendered = cell.get("metadata", {}).get("workbook", {}).get("params_template")
-                texts = ["".join(cell["source"]) if rendered else ""]
-                if any(
-                    pattern.search(t) for t in texts + ["".join(o.get("text", "")) for o in cell.get("outputs", [])]
-                ):
+                texts = ["".join(o.get("text", "")) for o in cell.get("outputs", [])]
+                if cell.get("metadata", {}).get("workbook", {}).get("params_template"):
+                    texts.append("".join(cell["source"]))
+                if any(pattern.search(text) for text in texts):
                     return []
         return [f"no lesson shows {dotted} = {value} (in a cell rendered from params.yaml or an output)"]
 

@@ -31,26 +31,27 @@ def test_project_params_load_and_fit_the_data_and_scikit_learn():
     check_against_data(params, load_iris_frame())
 
 
+def bad(key: str, value, expected: str) -> tuple[dict, str]:
+    """A case that sets `key` to `value`, refused with the key, the value and its type, and `expected`."""
+    return {key: value}, f"{key} = {value!r} ({type(value).__name__}): {expected}"
+
+
 # The file's edit (keys to set or DROP, the whole text, or None: no file) -> the error after the file's path.
 REFUSALS = {
-    "test_size-type": (
-        {"data_split.test_size": "0.2"},
-        "data_split.test_size = '0.2' (str): input should be a valid number",
+    "test_size-type": bad("data_split.test_size", "0.2", "input should be a valid number"),
+    "test_size-above-1": bad("data_split.test_size", 1.5, "input should be less than 1"),
+    "test_size-zero": bad("data_split.test_size", 0, "input should be greater than 0"),
+    "random_state-type": bad("base.random_state", "42", "input should be a valid integer"),
+    "random_state-bool": bad("base.random_state", True, "input should be a valid integer"),
+    "cv-too-small": bad("train.cv", 1, "input should be greater than or equal to 2"),
+    "unknown-key": bad("base.seed", 1, "extra inputs are not permitted"),
+    "unknown-section": bad("extra", {}, "extra inputs are not permitted"),
+    "grid-not-a-list": bad("train.estimators.logreg.param_grid.C", 0.1, "input should be a valid list"),
+    "log-level": bad("base.log_level", "LOUD", "input should be 'DEBUG', 'INFO', 'WARNING' or 'ERROR'"),
+    "path-outside-the-project": bad(
+        "train.model_path", "../outside/model.joblib", "expected a path inside the project"
     ),
-    "test_size-above-1": (
-        {"data_split.test_size": 1.5},
-        "data_split.test_size = 1.5 (float): input should be less than 1",
-    ),
-    "test_size-zero": ({"data_split.test_size": 0}, "data_split.test_size = 0 (int): input should be greater than 0"),
-    "random_state-type": (
-        {"base.random_state": "42"},
-        "base.random_state = '42' (str): input should be a valid integer",
-    ),
-    "random_state-bool": (
-        {"base.random_state": True},
-        "base.random_state = True (bool): input should be a valid integer",
-    ),
-    "cv-too-small": ({"train.cv": 1}, "train.cv = 1 (int): input should be greater than or equal to 2"),
+    "absolute-path": bad("data_load.dataset_csv", "/tmp/iris-outside.csv", "expected a path inside the project"),
     "unknown-estimator": (
         {"train.estimator_name": "forest"},
         "train.estimator_name = 'forest': expected an estimator with a grid under train.estimators (logreg, svm, knn)",
@@ -61,24 +62,6 @@ REFUSALS = {
     ),
     "missing-key": ({"data_split.test_size": DROP}, "data_split.test_size is missing"),
     "missing-section": ({"evaluate": DROP}, "evaluate is missing"),
-    "unknown-key": ({"base.seed": 1}, "base.seed = 1 (int): extra inputs are not permitted"),
-    "unknown-section": ({"extra": {}}, "extra = {} (dict): extra inputs are not permitted"),
-    "grid-not-a-list": (
-        {"train.estimators.logreg.param_grid.C": 0.1},
-        "train.estimators.logreg.param_grid.C = 0.1 (float): input should be a valid list",
-    ),
-    "log-level": (
-        {"base.log_level": "LOUD"},
-        "base.log_level = 'LOUD' (str): input should be 'DEBUG', 'INFO', 'WARNING' or 'ERROR'",
-    ),
-    "path-outside-the-project": (
-        {"train.model_path": "../outside/model.joblib"},
-        "train.model_path = '../outside/model.joblib' (str): expected a path inside the project",
-    ),
-    "absolute-path": (
-        {"data_load.dataset_csv": "/tmp/iris-outside.csv"},
-        "data_load.dataset_csv = '/tmp/iris-outside.csv' (str): expected a path inside the project",
-    ),
     "malformed-yaml": ("base:\n  random_state: 42\n  log_level: [INFO\n", "not valid YAML at line 4, column 1"),
     "top-level-not-a-mapping": (
         "- just\n- a list\n",
@@ -86,15 +69,13 @@ REFUSALS = {
     ),
     "missing-file": (None, "no such file: expected the project's params file"),
     # What only the data and scikit-learn can tell.
-    "more-folds-than-the-smallest-class": (
-        {"train.cv": SMALLEST + 1},
-        f"train.cv = {SMALLEST + 1} (int): expected at most {SMALLEST} folds: "
-        f"the smallest class has {SMALLEST} of the {TRAINING_ROWS} training rows",
+    "more-folds-than-the-smallest-class": bad(
+        "train.cv",
+        SMALLEST + 1,
+        f"expected at most {SMALLEST} folds: the smallest class has {SMALLEST} of the {TRAINING_ROWS} training rows",
     ),
-    "test_size-leaves-no-test-rows": (
-        {"data_split.test_size": 0.999},
-        "data_split.test_size = 0.999 (float): expected a share that leaves rows on both sides "
-        "(150 rows: 0 train, 150 test)",
+    "test_size-leaves-no-test-rows": bad(
+        "data_split.test_size", 0.999, "expected a share that leaves rows on both sides (150 rows: 0 train, 150 test)"
     ),
     "grid-value-the-chosen-estimator-refuses": (
         {"train.estimators.logreg.param_grid.C": [-1.0]},

@@ -68,9 +68,7 @@ def test_install_sets_the_hook_and_keeps_the_rest_of_the_config(tmp_path):
         jupyter_save.install(tmp_path)
 
 
-def test_a_lesson_opened_and_saved_stays_byte_identical_a_new_notebook_as_the_kernel_reports(
-    tmp_path, contents_manager
-):
+def test_a_lesson_saved_stays_byte_identical_and_a_new_notebook_as_the_kernel_reports(tmp_path, contents_manager):
     root = tmp_path / "checkout"
     (root / "lessons").mkdir(parents=True)
     committed = (REPO_ROOT / LESSON).read_bytes()

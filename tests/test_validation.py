@@ -1,14 +1,11 @@
-"""Impossible inputs are refused before any work, in one line, with nothing deleted or written outside.
-
-Each case copies a reproduced, up-to-date project (a failure that deleted outputs would
-show), breaks one thing and runs what a learner would (`dvc repro`, or one stage with
-papermill). Every message of params.yaml's check: tests/test_config.py; of a CSV's
-contract: tests/test_functions.py. Here, one of each kind of refusal end to end.
-"""
+"""Impossible inputs are refused before any work, in one line, with nothing deleted or written outside:
+one of each kind, end to end, in a copy of a reproduced project (a deleted output would show),
+run as a learner would (`dvc repro`, or one stage with papermill)."""
 
 from __future__ import annotations
 
 import sys
+from functools import partial
 from pathlib import Path
 
 import nbformat
@@ -28,27 +25,21 @@ def fresh(reproduced_project: Repo, tmp_path: Path) -> Repo:
     return copy_of(reproduced_project, tmp_path / "box")
 
 
-def params(edit: dict):
-    return lambda root: [set_param(root / "params.yaml", key, value) for key, value in edit.items()]
+def params(edit: dict, root: Path) -> None:
+    for key, value in edit.items():
+        set_param(root / "params.yaml", key, value)
 
 
-def edit_line(path: str, line: int, text: str):
-    def edit(root: Path) -> None:
-        lines = (root / path).read_text().splitlines()
-        lines[line - 1] = text
-        (root / path).write_text("\n".join(lines) + "\n")
-
-    return edit
+def edit_line(path: str, line: int, text: str, root: Path) -> None:
+    lines = (root / path).read_text().splitlines()
+    lines[line - 1] = text
+    (root / path).write_text("\n".join(lines) + "\n")
 
 
-def add_cell(stage: str, code: str):
-    def edit(root: Path) -> None:
-        path = root / "stages" / f"{stage}.ipynb"
-        nb = nbformat.read(path, as_version=4)
-        nb.cells.insert(3, nbformat.v4.new_code_cell(code))
-        nbformat.write(nb, path)
-
-    return edit
+def add_cell(stage: str, code: str, root: Path) -> None:
+    nb = nbformat.read(root / "stages" / f"{stage}.ipynb", as_version=4)
+    nb.cells.insert(3, nbformat.v4.new_code_cell(code))
+    nbformat.write(nb, root / "stages" / f"{stage}.ipynb")
 
 
 def stage(name: str, *extra: str) -> list[str]:
@@ -61,16 +52,17 @@ def stage(name: str, *extra: str) -> list[str]:
 END_TO_END = "test_size-above-1 more-folds-than-the-smallest-class unknown-key path-outside-the-project absolute-path"
 CASES = {
     **{
-        name: (params(REFUSALS[name][0]), DVC_REPRO, f"params.yaml: {REFUSALS[name][1]}") for name in END_TO_END.split()
+        name: (partial(params, REFUSALS[name][0]), DVC_REPRO, f"params.yaml: {REFUSALS[name][1]}")
+        for name in END_TO_END.split()
     },
     # The data contract of every CSV a stage reads, run as one stage alone.
     "blank-field-in-the-raw-data": (
-        edit_line("data/raw/iris.csv", 5, "5.0,,1.4,0.2,0"),
+        partial(edit_line, "data/raw/iris.csv", 5, "5.0,,1.4,0.2,0"),
         stage("featurize"),
         "data/raw/iris.csv: line 5, column 'sepal_width': a blank field: expected a number",
     ),
     "text-in-a-number-column": (
-        edit_line("data/processed/train_iris.csv", 3, "5.0,abc,1.4,0.2,1.6,7.0,0"),
+        partial(edit_line, "data/processed/train_iris.csv", 3, "5.0,abc,1.4,0.2,1.6,7.0,0"),
         stage("train"),
         "data/processed/train_iris.csv: line 3, column 'sepal_width': 'abc': expected a number",
     ),
@@ -80,7 +72,7 @@ CASES = {
         "data/raw/iris.csv: no such file: expected the output of the `data_load` stage",
     ),
     "bad-value-in-a-direct-papermill-run": (
-        params(REFUSALS["test_size-above-1"][0]),
+        partial(params, REFUSALS["test_size-above-1"][0]),
         stage("data_split"),
         f"ConfigError: params.yaml: {REFUSALS['test_size-above-1'][1]}",
     ),
@@ -92,7 +84,7 @@ CASES = {
     ),
     # A stage that fails while running keeps the git-tracked reports it would rewrite.
     "evaluate-fails-while-running": (
-        add_cell("evaluate", 'raise RuntimeError("the disk is full")'),
+        partial(add_cell, "evaluate", 'raise RuntimeError("the disk is full")'),
         DVC_REPRO,
         "RuntimeError: the disk is full (cell 3; the full traceback is in reports/runs/evaluate.ipynb)",
     ),

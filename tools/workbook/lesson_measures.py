@@ -27,8 +27,7 @@ def written_next_to_its_key(key: str, value: object) -> re.Pattern:
 
 
 def source(cell: dict) -> str:
-    text = cell.get("source", "")
-    return "".join(text) if isinstance(text, list) else text
+    return "".join(cell.get("source", ""))  # a list of lines or one string
 
 
 def hidden(cell: dict) -> bool:

@@ -10,6 +10,7 @@ import json
 import re
 import shutil
 import subprocess
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
@@ -101,12 +102,12 @@ def isolated_env(tmp_path: Path) -> dict[str, str]:
     return isolated_environ(tmp_path / "home", tmp_path)
 
 
+@dataclass
 class Repo:
     """A git (and usually DVC) repository in a temporary folder, with isolated settings."""
 
-    def __init__(self, root: Path, env: dict[str, str]):
-        self.root = root
-        self.env = env
+    root: Path
+    env: dict[str, str]
 
     def run(self, *cmd: str, check: bool = True, cwd: Path | None = None, **extra_env: str):
         env = {**self.env, **extra_env} if extra_env else self.env
@@ -133,10 +134,9 @@ class Repo:
     @classmethod
     def clone_of_this_repo(cls, tmp_path: Path, name: str = "clone") -> Repo:
         """A `git clone` of this repository's HEAD: only committed files take part."""
-        env = isolated_env(tmp_path)
-        root = tmp_path / name
-        run(["git", "clone", "-q", str(REPO_ROOT), str(root)], tmp_path, env)
-        return cls(root, env)
+        repo = cls(tmp_path / name, isolated_env(tmp_path))
+        run(["git", "clone", "-q", str(REPO_ROOT), str(repo.root)], tmp_path, repo.env)
+        return repo
 
 
 @pytest.fixture
@@ -154,8 +154,7 @@ def reproduced_project(tmp_path_factory: pytest.TempPathFactory, worker_id: str)
     common temporary folder (pytest-xdist's "Making session-scoped fixtures execute only once").
     """
     shared = tmp_path_factory.getbasetemp()
-    if worker_id != "master":
-        shared = shared.parent  # the folder above every worker's own
+    shared = shared if worker_id == "master" else shared.parent  # the folder above every worker's own
     place = shared / "reproduced-project"
     with FileLock(str(shared / "reproduced-project.lock")):
         done = place / "built"

@@ -1,10 +1,6 @@
-"""The order pytest takes test files in, for `make test` and `make test-lessons` alike.
-
-pytest-xdist's two workers (`--dist loadfile --no-loadscope-reorder`: one file at a time
-each) end at about the same time when the slowest files go first. Only the order changes,
-not what runs. The ranking is by test time (`pytest -n 2 --dist loadfile --durations=0`);
-files not named here keep pytest's order, after these.
-"""
+"""The order pytest takes test files in, for `make test` and `make test-lessons` alike: the
+slowest first (by `pytest -n 2 --dist loadfile --durations=0`), so that pytest-xdist's two
+workers, one file at a time each, end together. Files not named keep pytest's order, after."""
 
 import pytest
 

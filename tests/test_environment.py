@@ -4,6 +4,7 @@ system seeing the pipeline as committed."""
 
 from __future__ import annotations
 
+import importlib.util
 import json
 import os
 import re
@@ -46,7 +47,7 @@ def test_environment_yml_describes_the_same_environment():
     assert conda <= {"python", "pip", "git", "make"} and not conda & {PIN.match(r)[1].lower() for r in REQUIREMENTS}
 
 
-def test_pyprojects_match_python_and_the_engine_is_registered_apart_from_the_pipeline():
+def test_pyprojects_match_python_and_the_engine_is_registered_and_installed_apart_from_the_pipeline():
     projects = {
         name: tomllib.loads((REPO_ROOT / name).read_text())["project"]
         for name in ("pyproject.toml", "tools/pyproject.toml", "tools/papermill-reproducible/pyproject.toml")
@@ -59,14 +60,8 @@ def test_pyprojects_match_python_and_the_engine_is_registered_apart_from_the_pip
     assert "entry-points" not in projects["pyproject.toml"]  # the learner's package is the pipeline alone
     engine = projects["tools/papermill-reproducible/pyproject.toml"]
     assert engine["entry-points"]["papermill.engine"] == {"reproducible": "papermill_reproducible:ReproducibleEngine"}
-
-
-def test_the_engine_is_installed_as_a_copy_so_every_step_branch_finds_it():
-    # Editable, it would vanish on a step branch, which does not carry tools/.
-    import papermill  # noqa: F401  (papermill imports its engines first)
-    import papermill_reproducible
-
-    assert Path(papermill_reproducible.__file__).parent.name == "site-packages"
+    # The engine is installed as a copy: editable, it would vanish on a step branch, which has no tools/.
+    assert Path(importlib.util.find_spec("papermill_reproducible").origin).parent.name == "site-packages"
 
 
 def setup_is_current(folder: Path, makefile: str) -> bool:
@@ -93,9 +88,8 @@ def test_a_branch_round_trip_reinstalls_nothing(tmp_path: Path):
     assert setup_is_current(tmp_path / "by-content", MAKEFILE)
     # The check can fail: the same Makefile with its stamp keyed on the files' timestamps.
     assert MAKEFILE.count("\n$(STAMP):\n") == 1
-    assert not setup_is_current(
-        tmp_path / "by-time", MAKEFILE.replace("\n$(STAMP):\n", "\n$(STAMP): $(SETUP_INPUTS)\n")
-    )
+    by_time = MAKEFILE.replace("\n$(STAMP):\n", "\n$(STAMP): $(SETUP_INPUTS)\n")
+    assert not setup_is_current(tmp_path / "by-time", by_time)
 
 
 def test_setup_refuses_an_unsupported_python_in_one_line_before_installing_anything(tmp_path):

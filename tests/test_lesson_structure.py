@@ -22,7 +22,7 @@ NOTEBOOKS = {path.name[:2]: nbformat.read(path, as_version=4) for path in LESSON
 CELLS = {number: notebook.cells for number, notebook in NOTEBOOKS.items()}
 STUDY_TIME = re.compile(r"^\*\*Study time:\*\* about (\d+) minutes of reading and doing", re.MULTILINE)
 TALK_OF_TESTS = re.compile(r"\bnbval\b|\bpytest\b|\btests/|\bthe tests\b|\bour tests\b|sanitiz", re.IGNORECASE)
-# What lessons name in their text: the step branches they correspond to.
+# The step branches a lesson names.
 BRANCHES = {
     "03": [
         "step-1-organize-ml-project",
@@ -68,9 +68,12 @@ def shown(cell) -> str:
     )
 
 
-def test_there_are_seven_lessons_in_the_project_kernel():
+def test_seven_lessons_in_the_project_kernel_typing_dvc_as_in_a_terminal():
     assert sorted(CELLS) == ["01", "02", "03", "04", "05", "06", "07"]
     assert {notebook.metadata.kernelspec.name for notebook in NOTEBOOKS.values()} == {runner.KERNEL}
+    counts = [measures.visible_counts(cells) for cells in CELLS.values()]
+    typed, wrapped = sum(c["dvc_typed"] for c in counts), sum(c["dvc_wrapped"] for c in counts)
+    assert typed >= 9 * wrapped and typed > 0, f"{typed} DVC commands typed, {wrapped} inside Python: 9 in 10 typed"
 
 
 def test_lesson_is_a_chapter_at_a_readers_pace(cells):
@@ -88,22 +91,17 @@ def test_lesson_is_a_chapter_at_a_readers_pace(cells):
     assert not TALK_OF_TESTS.findall(text(cells)), TALK_OF_TESTS.findall(text(cells))
 
 
-@pytest.mark.parametrize("number", sorted(BRANCHES))
-def test_lessons_name_the_step_branches_they_correspond_to(number):
-    missing = [branch for branch in BRANCHES[number] if f"`{branch}`" not in text(CELLS[number])]
+@pytest.mark.parametrize("number", sorted(BRANCHES.keys() | TEAM_LOOP.keys()))
+def test_lessons_name_their_step_branches_and_run_and_check_the_team_loop(number):
+    missing = [branch for branch in BRANCHES.get(number, []) if f"`{branch}`" not in text(CELLS[number])]
     assert not missing, f"lesson {number} does not name {missing}"
+    team_loop = "\n".join(cell.source for cell in CELLS[number] if "team-loop" in tags(cell))
+    assert all(command in team_loop for command in TEAM_LOOP.get(number, ())), f"team-loop cells run {TEAM_LOOP}"
+    assert number not in TEAM_LOOP or "assert " in team_loop, "the team-loop cells assert nothing"
 
 
-@pytest.mark.parametrize("number", sorted(TEAM_LOOP))
-def test_the_team_loop_is_run_and_checked(number):
-    source = "\n".join(cell.source for cell in CELLS[number] if "team-loop" in tags(cell))
-    assert all(command in source for command in TEAM_LOOP[number]), f"the team-loop cells run {TEAM_LOOP[number]}"
-    assert "assert " in source, "the team-loop cells assert nothing"
-
-
-# A parameter changed by matching its old text (`sed 's/C: \[0.001\]/.../'`, `.replace(...)`)
-# changes nothing once the default moves. Lessons match the key and replace whatever follows it
-# (`sed '/logreg:/,/solver:/ s/C: .*/C: [0.1]/'`), or use `dvc exp run -S`.
+# An edit that matches a parameter's old text changes nothing once the default moves: lessons
+# match the key (`sed '/logreg:/,/solver:/ s/C: .*/C: [0.1]/'`) or use `dvc exp run -S`.
 PYTHON_TEXT_EDIT = re.compile(r"\.replace\(|\bre\.sub\(")
 SED_PATTERN = re.compile(r"\bs([/|#])(.*?)\1")
 
@@ -142,9 +140,8 @@ def test_an_edit_by_old_value_is_told_from_an_edit_by_key(line, by_value):
     assert bool(edits_matching_a_value(line)) == by_value
 
 
-# What a learner sees (workbook.lesson_measures): in the code cells not stored collapsed, only
-# what they would type in their own project; the proofs sit in collapsed cells tagged for what
-# they are, which a rendered page drops (remove-input).
+# Visible code cells hold only what a learner would type in their own project; the proofs sit
+# in collapsed cells tagged for what they are, which a rendered page drops (remove-input).
 COMMAND_IN_PYTHON = re.compile(r"""["'](git|dvc|papermill|cml)\s""")
 
 
@@ -160,12 +157,6 @@ def test_visible_cells_hold_only_what_a_learner_types(cells):
         if not line.lstrip().startswith("!") and COMMAND_IN_PYTHON.search(line)
     ]
     assert not wrapped, "commands inside Python strings:\n" + "\n".join(wrapped)
-
-
-def test_nine_in_ten_dvc_commands_are_typed_as_in_a_terminal():
-    counts = [measures.visible_counts(cells) for cells in CELLS.values()]
-    typed, wrapped = sum(c["dvc_typed"] for c in counts), sum(c["dvc_wrapped"] for c in counts)
-    assert typed >= 9 * wrapped and typed > 0, f"{typed} DVC commands typed, {wrapped} inside Python"
 
 
 def test_collapsed_cells_are_tagged_for_what_they_are(cells):
@@ -224,9 +215,8 @@ def test_no_lesson_keeps_its_own_copy_of_params_yaml(cells):
     assert not copies, "copies of params.yaml's defaults (render the cell from params.yaml):\n" + "\n".join(copies)
 
 
-# A figure quoted in a lesson's text (a score, a parameter value: three decimals or more) is in
-# that lesson's stored outputs, as printed or rounded to the decimals quoted, or in the committed
-# reports/metrics.json: text gone stale when a default changed fails here.
+# A figure quoted in a lesson's text is in its stored outputs (as printed or rounded to the
+# decimals quoted) or in the committed reports/metrics.json.
 PRINTED = re.compile(r"(?<![\w.])\d+\.\d+(?:[eE]-?\d+)?")
 
 
@@ -246,27 +236,22 @@ def test_figures_in_the_text_come_from_the_lessons_outputs(cells):
     assert stale_figures([*cells, new_markdown_cell("F1 went up to 0.987654.")]) == [f"cell {len(cells) + 1}: 0.987654"]
 
 
-# Text rendered from a template (`make lessons`, workbook.run_lessons) is the template's
-# rendering: an edit of the text alone (the next run would undo it) or of the template alone
-# (not yet run) fails here.
+# Text rendered from a template (`make lessons`) is its rendering: an edit of the text alone
+# (the next run would undo it) or of the template alone (not yet run) fails.
 def rendering_pattern(template: str) -> re.Pattern:
     pieces = runner.FIELD.split(template)[::2]  # the text between the {{ expressions }}
     return re.compile("(.+?)".join(re.escape(piece) for piece in pieces), re.DOTALL)
 
 
 def test_templated_text_is_its_templates_rendering(cells):
+    """Lessons 1 and 3 quote figures of their runs through templates."""
+    assert {"01", "03"} <= {number for number, cells in CELLS.items() for cell in cells if runner.template_of(cell)}
     wrong = [
         f"cell {number}"
         for number, cell in enumerate(cells, 1)
         if (template := runner.template_of(cell)) is not None and not rendering_pattern(template).fullmatch(cell.source)
     ]
     assert not wrong, "not its template's rendering (edit the template, then make lessons): " + ", ".join(wrong)
-
-
-def test_templates_give_the_runs_figures():
-    """The lessons that quote run-dependent figures do so through templates."""
-    templated = {number for number, cells in CELLS.items() for cell in cells if runner.template_of(cell)}
-    assert {"01", "03"} <= templated, templated
 
 
 def write_lesson(path: Path, *cells) -> Path:
@@ -303,23 +288,20 @@ def test_lessons_run_side_by_side_and_a_failed_one_is_left_as_it_was(tmp_path, c
 
 
 def test_a_rerun_keeps_outputs_that_differ_only_in_volatile_parts():
-    def notebook(queue_line: str, score: str) -> nbformat.NotebookNode:
-        cell = new_code_cell("!dvc queue status", id="queue")
-        cell.outputs = [new_output("stream", name="stdout", text=f"{queue_line}\nF1 {score}\n")]
-        return new_notebook(cells=[cell])
+    def notebook(task: str, time: str, score: str) -> nbformat.NotebookNode:
+        text = f"{task}  grid-1  {time}   Queued\nF1 {score}\n"
+        return new_notebook(cells=[new_code_cell(id="queue", outputs=[new_output("stream", name="stdout", text=text)])])
 
-    stored = notebook("2cc779d  grid-1  07:15 AM   Queued", "0.93")
-    rerun = notebook("626fac8  grid-1  07:49 AM   Queued", "0.93")
+    stored = notebook("2cc779d", "07:15 AM", "0.93")
+    rerun, changed = notebook("626fac8", "07:49 AM", "0.93"), notebook("626fac8", "07:49 AM", "0.97")
     assert runner.keep_unchanged_outputs(stored, rerun) == 1
     assert rerun.cells[0].outputs == stored.cells[0].outputs  # the stored task id and time stay
-    changed = notebook("626fac8  grid-1  07:49 AM   Queued", "0.97")
     assert runner.keep_unchanged_outputs(stored, changed) == 0
     assert "0.97" in changed.cells[0].outputs[0]["text"]  # a real change is written
 
 
-# Exercises (workbook.exercises): the task, an empty cell for the learner's answer, a one-line
-# check that says whether that answer works, then the solution under a `Solution` heading
-# stored collapsed (JupyterLab hides the cells under it until opened), ending with the check passing.
+# An exercise: the task, an empty answer cell, a one-line check of the answer, then the solution
+# under a `Solution` heading stored collapsed, ending with the check passing.
 EXERCISE = re.compile(r"^(#{2,4}) Exercise\b(?!s)")
 SOLUTION = re.compile(r"^(#{3,5}) Solution\b")
 HEADING = re.compile(r"^(#{1,6}) ")

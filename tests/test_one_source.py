@@ -1,9 +1,6 @@
-"""Each value of params.yaml is held in the file, declared once for DVC and read in one place.
-
-The stages read params.yaml themselves (`load_params(params_file)`); papermill passes only
-which file. These checks read dvc.yaml, params.yaml and the stage notebooks as text, so a
-value copied into a command, a parameters cell or a dict fails here.
-"""
+"""Each value of params.yaml is held in the file, declared once for DVC and read in one place:
+the stages read params.yaml themselves, papermill passes only which file. These checks read
+dvc.yaml, params.yaml and the stages as text: a value copied into a command or a cell fails."""
 
 from __future__ import annotations
 

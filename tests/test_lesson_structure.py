@@ -22,20 +22,8 @@ NOTEBOOKS = {path.name[:2]: nbformat.read(path, as_version=4) for path in LESSON
 CELLS = {number: notebook.cells for number, notebook in NOTEBOOKS.items()}
 STUDY_TIME = re.compile(r"^\*\*Study time:\*\* about (\d+) minutes of reading and doing", re.MULTILINE)
 TALK_OF_TESTS = re.compile(r"\bnbval\b|\bpytest\b|\btests/|\bthe tests\b|\bour tests\b|sanitiz", re.IGNORECASE)
-# The step branches a lesson names.
-BRANCHES = {
-    "03": [
-        "step-1-organize-ml-project",
-        "step-2-create-config-file",
-        "step-3-reusable-code",
-        "step-4-build-ml-pipeline",
-        "step-5-automate-ml-pipeline",
-    ],  # fmt: skip
-    "04": ["step-6-data-and-model-version-control"],
-    "05": ["step-7-metrics-and-experiments", "step-8-metrics-and-plots"],
-    "06": ["step-8-metrics-and-plots"],
-    "07": ["step-8-metrics-and-plots"],
-}
+STEPS = [step["name"] for step in yaml.safe_load((REPO_ROOT / "course" / "steps.yaml").read_text())["steps"]]
+BRANCHES = {"03": (1, 2, 3, 4, 5), "04": (6,), "05": (7, 8), "06": (8,), "07": (8,)}  # the steps a lesson names
 # The team loop (lessons 4 and 6): a second clone gets the data with `git clone` + `dvc pull`
 # and an experiment crosses between clones; cells tagged `team-loop` run it and assert it.
 TEAM_LOOP = {"04": ("git clone", "dvc pull"), "06": ("dvc exp push", "dvc exp pull")}
@@ -93,7 +81,7 @@ def test_lesson_is_a_chapter_at_a_readers_pace(cells):
 
 @pytest.mark.parametrize("number", sorted(BRANCHES.keys() | TEAM_LOOP.keys()))
 def test_lessons_name_their_step_branches_and_run_and_check_the_team_loop(number):
-    missing = [branch for branch in BRANCHES.get(number, []) if f"`{branch}`" not in text(CELLS[number])]
+    missing = [STEPS[n - 1] for n in BRANCHES.get(number, ()) if f"`{STEPS[n - 1]}`" not in text(CELLS[number])]
     assert not missing, f"lesson {number} does not name {missing}"
     team_loop = "\n".join(cell.source for cell in CELLS[number] if "team-loop" in tags(cell))
     assert all(command in team_loop for command in TEAM_LOOP.get(number, ())), f"team-loop cells run {TEAM_LOOP}"

@@ -1,15 +1,9 @@
-"""What the step-branch tests share: the steps, a clone of the course with them built,
-and a learner's steps folder on one branch that runs `make check` there.
-
-The branches are those of `python course/build_steps.py` (course/steps.yaml), built in a
-temporary `git clone` of this repository, so only committed files take part, as for a
-learner who just cloned the course.
-"""
+"""What the step-branch tests (test_steps.py, test_build_steps.py, test_step_checks.py)
+share: the steps' names and a fresh clone of the course that runs the builder, as a learner
+who just cloned it does (so only committed files take part)."""
 
 from __future__ import annotations
 
-import hashlib
-import os
 import re
 import sys
 from pathlib import Path
@@ -42,98 +36,3 @@ def steps(repo: Repo, *args: str, check: bool = True):
 
 def git(repo: Repo, *args: str, cwd: Path | None = None) -> str:
     return repo.run("git", *args, cwd=cwd).stdout.strip()
-
-
-def built_course(base: Path) -> Repo:
-    """A clone of the course with its step branches built (no steps folder)."""
-    clone = course_clone(base)
-    steps(clone, "build", "--no-steps-dir")
-    return clone
-
-
-def tree_digest(root: Path) -> dict[str, str]:
-    """Every file and link under `root` (ignored ones too, not .git) with a hash of its content."""
-    found = {}
-    for dirpath, dirnames, filenames in os.walk(root):
-        dirnames[:] = [d for d in dirnames if d != ".git" and not (Path(dirpath) / d).is_symlink()]
-        for name in filenames + [d for d in os.listdir(dirpath) if (Path(dirpath) / d).is_symlink()]:
-            path = Path(dirpath) / name
-            key = str(path.relative_to(root))
-            found[key] = (
-                "link:" + os.readlink(path) if path.is_symlink() else hashlib.sha256(path.read_bytes()).hexdigest()
-            )
-    return found
-
-
-class Learner:
-    """A learner's steps folder on step `step`'s branch (its exercise, or its solution): a
-    worktree of the course clone on a branch of the learner's own, with the course's .venv."""
-
-    def __init__(self, course: Repo, tmp_path: Path, step: int, solution: bool = False):
-        self.course, self.root = course, tmp_path / f"step{step}"
-        self.branch = f"my-{tmp_path.name}"
-        self.step = STEPS[step - 1]
-        git(
-            course,
-            "worktree",
-            "add",
-            "-q",
-            "-b",
-            self.branch,
-            str(self.root),
-            self.step + (SOLUTION if solution else ""),
-        )
-        (self.root / ".venv").symlink_to(REPO_ROOT / ".venv", target_is_directory=True)
-        self.env = {
-            "PATH": f"{REPO_ROOT / '.venv' / 'bin'}{os.pathsep}{course.env['PATH']}",
-            "PYTHONPATH": str(self.root / "src"),
-        }
-
-    def run(self, *command: str, check: bool = True):
-        return self.course.run(*command, cwd=self.root, check=check, **self.env)
-
-    def check(self) -> tuple[int, str]:
-        """`make check`, asserting that it changes nothing in the folder; (exit status, output)."""
-        before = tree_digest(self.root)
-        result = self.run("make", "-s", "check", check=False)
-        assert tree_digest(self.root) == before, "make check changed the learner's folder"
-        return result.returncode, ANSI.sub("", result.stdout + result.stderr)
-
-    def passes(self) -> None:
-        status, output = self.check()
-        assert status == 0 and "[FAIL]" not in output and "done: every check passed" in output, output
-
-    def fails(self, *named: str) -> str:
-        """Not done, one line per check, and each failed piece named with its hint; the output."""
-        status, output = self.check()
-        assert status != 0 and "not done yet" in output and "[FAIL]" in output, output
-        assert "expected:" in output and "found:" in output and "hint:" in output, output
-        for text in named:
-            assert text in output, f"{text!r} not in:\n{output}"
-        return output
-
-    def solve(self) -> None:
-        """Apply the solution: the files that differ from the `_SOLUTION` twin, uncommitted."""
-        changed = git(self.course, "diff", "--name-only", "HEAD", self.step + SOLUTION, cwd=self.root).split()
-        assert changed, self.step
-        self.run("git", "checkout", self.step + SOLUTION, "--", *changed)
-
-    def commit(self, message: str) -> None:
-        self.run("git", "add", "-A")
-        self.run("git", "commit", "-q", "-m", message)
-
-    def broken(self, path: str, solution: str, wrong: str, *named: str) -> None:
-        """The solution with one plausible mistake (`solution` replaced by `wrong` in `path`) fails, naming `named`."""
-        file = self.root / path
-        text = file.read_text()
-        assert solution in text, f"{path} no longer holds {solution!r}"
-        file.write_text(text.replace(solution, wrong))
-        self.fails(*named)
-
-
-def exercise_then_solution(course: Repo, tmp_path: Path, step: int, named: list[str]) -> None:
-    """The exercise branch as generated fails, naming `named`; with its _SOLUTION twin's files, it passes."""
-    work = Learner(course, tmp_path, step)
-    work.fails(*named)
-    work.solve()
-    work.passes()

@@ -1,21 +1,92 @@
-"""`make check` on the step branches (course/checklib.py, course/step-N/check.py), steps 1-4
-(notebooks and a script); test_step_checks_dvc.py has steps 5 and 8, test_step_checks_share.py
-steps 6 and 7 (files of their own, so that pytest-xdist runs them side by side).
-
-A clone of the course builds its step branches; each test works in a git worktree of one
-branch, as a learner's steps folder, with `.venv` linked to this checkout's environment.
-Every check must leave the learner's folder byte-identical, ignored files included.
+"""`make check` and `make progress` on the step branches (course/checklib.py,
+course/step-N/check.py), as a learner runs them: a clone of the course builds its step
+branches; each test works in a git worktree of one branch, as a learner's steps folder, with
+`.venv` linked to this checkout's environment. Every check must leave the learner's folder
+byte-identical, ignored files included. Steps 6 and 7 are solved by doing, not by files
+alone: the tests add the remote and push, run and keep experiments, as the READMEs say.
 """
 
 from __future__ import annotations
 
+import hashlib
+import os
 from pathlib import Path
 
 import nbformat
 import pytest
+import yaml
 
-from conftest import Repo
-from course_steps import SOLUTION, STEPS, Learner, built_course, exercise_then_solution, git
+from conftest import REPO_ROOT, Repo, set_param
+from course_steps import ANSI, SOLUTION, STEPS, course_clone, git, steps
+
+
+def tree_digest(root: Path) -> dict[str, str]:
+    """Every file and link under `root` (ignored ones too, not .git) with a hash of its content."""
+    found = {}
+    for dirpath, dirnames, filenames in os.walk(root):
+        links = [d for d in dirnames if (Path(dirpath) / d).is_symlink()]  # listed, not walked into
+        dirnames[:] = [d for d in dirnames if d != ".git" and d not in links]
+        for path in (Path(dirpath) / name for name in filenames + links):
+            digest = "link:" + os.readlink(path) if path.is_symlink() else hashlib.sha256(path.read_bytes()).hexdigest()
+            found[str(path.relative_to(root))] = digest
+    return found
+
+
+class Learner:
+    """A learner's steps folder on step `step`'s branch (its exercise, or its solution): a
+    worktree of the course clone on a branch of the learner's own, with the course's .venv."""
+
+    def __init__(self, course: Repo, tmp_path: Path, step: int, solution: bool = False):
+        self.course, self.root = course, tmp_path / f"step{step}"
+        self.branch = f"my-{tmp_path.name}"
+        self.step = STEPS[step - 1]
+        branch = self.step + (SOLUTION if solution else "")
+        git(course, "worktree", "add", "-q", "-b", self.branch, str(self.root), branch)
+        (self.root / ".venv").symlink_to(REPO_ROOT / ".venv", target_is_directory=True)
+        self.env = {
+            "PATH": f"{REPO_ROOT / '.venv' / 'bin'}{os.pathsep}{course.env['PATH']}",
+            "PYTHONPATH": str(self.root / "src"),
+        }
+
+    def run(self, *command: str, check: bool = True):
+        return self.course.run(*command, cwd=self.root, check=check, **self.env)
+
+    def check(self) -> tuple[int, str]:
+        """`make check`, asserting that it changes nothing in the folder; (exit status, output)."""
+        before = tree_digest(self.root)
+        result = self.run("make", "-s", "check", check=False)
+        assert tree_digest(self.root) == before, "make check changed the learner's folder"
+        return result.returncode, ANSI.sub("", result.stdout + result.stderr)
+
+    def passes(self) -> None:
+        status, output = self.check()
+        assert status == 0 and "[FAIL]" not in output and "done: every check passed" in output, output
+
+    def fails(self, *named: str) -> str:
+        """Not done, one line per check, and each failed piece named with its hint; the output."""
+        status, output = self.check()
+        assert status != 0 and "not done yet" in output and "[FAIL]" in output, output
+        assert "expected:" in output and "found:" in output and "hint:" in output, output
+        for text in named:
+            assert text in output, f"{text!r} not in:\n{output}"
+        return output
+
+    def solve(self) -> None:
+        """Apply the solution: the files that differ from the `_SOLUTION` twin, uncommitted."""
+        changed = git(self.course, "diff", "--name-only", "HEAD", self.step + SOLUTION, cwd=self.root).split()
+        assert changed, self.step
+        self.run("git", "checkout", self.step + SOLUTION, "--", *changed)
+
+    def commit(self, message: str) -> None:
+        self.run("git", "add", "-A")
+        self.run("git", "commit", "-q", "-m", message)
+
+
+def built_course(base: Path) -> Repo:
+    """A clone of the course with its step branches built (no steps folder)."""
+    clone = course_clone(base)
+    steps(clone, "build", "--no-steps-dir")
+    return clone
 
 
 @pytest.fixture(scope="module")
@@ -30,10 +101,16 @@ def course(tmp_path_factory) -> Repo:
         (2, ["TODO (exercise): read params.yaml"]),
         (3, ["TODO in plot_confusion_matrix of src/iris_pipeline/plots.py"]),
         (4, ["TODO in the loop of run_pipeline.py"]),
+        (5, ["a stage in dvc.yaml with models/model.joblib among its outs", "the TODO in dvc.yaml: the train stage"]),
+        (8, ["a plot of reports/confusion_matrix_data.csv", "the TODO in dvc.yaml: the evaluate stage's plots"]),
     ],
 )
 def test_exercise_branch_fails_naming_the_piece_and_its_solution_passes(course: Repo, tmp_path: Path, step, named):
-    exercise_then_solution(course, tmp_path, step, named)
+    """The exercise branch as generated fails, naming `named`; with its _SOLUTION twin's files, it passes."""
+    work = Learner(course, tmp_path, step)
+    work.fails(*named)
+    work.solve()
+    work.passes()
 
 
 def replace_todo(source: str, code: str) -> str:
@@ -79,15 +156,6 @@ def test_step1_another_correct_answer_passes_and_a_wrong_key_fails(course: Repo,
     work.passes()
 
 
-def test_step2_a_value_left_hard_coded_is_found(course: Repo, tmp_path: Path):
-    """The solution with the test size written as a number: it runs, and the check names the key it ignores."""
-    work = Learner(course, tmp_path, 2, solution=True)
-    solution, wrong = 'test_size=split[\\"test_size\\"]', "test_size=0.2"
-    work.broken(
-        "iris_prototype.ipynb", solution, wrong, "45 rows in the test set", "does not read data_split.test_size"
-    )
-
-
 def test_step3_todo_done_exactly_as_written_runs(course: Repo, tmp_path: Path):
     """The TODOs taken literally: the body of plot_confusion_matrix moved from the step 2
     notebook into plots.py as it is, and the import written in the notebook."""
@@ -105,11 +173,100 @@ def test_step3_todo_done_exactly_as_written_runs(course: Repo, tmp_path: Path):
     work.passes()
 
 
-def test_step4_a_fixed_params_file_is_found(course: Repo, tmp_path: Path):
-    """The loop done with params.yaml written in, not the script's params_file: the check's own file is not used."""
-    work = Learner(course, tmp_path, 4, solution=True)
-    # What step 6 leaves in a steps folder, ignored on steps 1-4: the check copies around it.
-    (work.root / ".dvc").mkdir()
-    (work.root / ".dvc/config.local").write_text("['remote \"storage\"']\n    url = /tmp/elsewhere\n")
-    solution, wrong = 'parameters={"params_file": params_file}', 'parameters={"params_file": "params.yaml"}'
-    work.broken("run_pipeline.py", solution, wrong, "the script's own params_file", '{"params_file": "params.yaml"}')
+@pytest.mark.parametrize(
+    ("step", "path", "solution", "wrong", "named"),
+    [
+        (
+            2,
+            "iris_prototype.ipynb",
+            'test_size=split[\\"test_size\\"]',
+            "test_size=0.2",
+            ["45 rows in the test set", "does not read data_split.test_size"],
+        ),
+        (
+            4,
+            "run_pipeline.py",
+            'parameters={"params_file": params_file}',
+            'parameters={"params_file": "params.yaml"}',
+            ["the script's own params_file", '{"params_file": "params.yaml"}'],
+        ),
+        (
+            8,
+            "dvc.yaml",
+            "template: confusion",
+            "template: linear",
+            ["template confusion with x: predicted, y: y_true", "another template"],
+        ),
+    ],
+)
+def test_a_plausible_mistake_in_the_solution_is_named(course: Repo, tmp_path: Path, step, path, solution, wrong, named):
+    """The solution with one mistake (`solution` replaced by `wrong` in `path`) fails, naming it:
+    step 2 the test size written as a number (it runs; the check names the key it ignores),
+    step 4 the loop with params.yaml written in, not the script's params_file, step 8 another template."""
+    work = Learner(course, tmp_path, step, solution=True)
+    if step == 4:  # what step 6 leaves in a steps folder, ignored on steps 1-4: the check copies around it
+        (work.root / ".dvc").mkdir()
+        (work.root / ".dvc/config.local").write_text("['remote \"storage\"']\n    url = /tmp/elsewhere\n")
+    text = (work.root / path).read_text()
+    assert text.count(solution) == 1, f"{path} no longer holds {solution!r} once"
+    (work.root / path).write_text(text.replace(solution, wrong))
+    work.fails(*named)
+
+
+def test_step5_another_correct_stage_passes_and_a_missing_dependency_is_named(course: Repo, tmp_path: Path):
+    """A train stage written differently (whole params sections, the package module alone) is
+    done; without the train set among its deps, the check says which dependency is missing."""
+    work = Learner(course, tmp_path, 5, solution=True)
+    pipeline = yaml.safe_load((work.root / "dvc.yaml").read_text())
+    train = pipeline["stages"]["train"]
+    train["params"] = ["base", "train"]
+    train["deps"] = [d if d != "src/iris_pipeline" else "src/iris_pipeline/train.py" for d in train["deps"]]
+    (work.root / "dvc.yaml").write_text(yaml.safe_dump(pipeline, sort_keys=False))
+    work.passes()
+    train["deps"] = [d for d in train["deps"] if "trainset" not in d]
+    (work.root / "dvc.yaml").write_text(yaml.safe_dump(pipeline, sort_keys=False))
+    work.fails("train reruns when the train set changes", "deps, the train set")
+
+
+def test_step6_the_remote_must_be_absolute_hold_the_data_and_another_run(course: Repo, tmp_path: Path):
+    work = Learner(course, tmp_path, 6)
+    work.fails("a default remote", "the TODO in .dvc/config: dvc remote add -d")
+    # A relative url: refused, with the reason.
+    work.run("dvc", "remote", "add", "-d", "storage", "../remote")
+    work.fails("an absolute path or a URL", "reads a relative url from the .dvc/ folder")
+    # An absolute one that holds nothing yet: the pull fails, with the hint to push.
+    remote = tmp_path / "remote"
+    remote.mkdir()
+    work.run("dvc", "remote", "modify", "storage", "url", str(remote))
+    work.fails("`dvc pull` in a copy with an empty cache to succeed", "dvc push")
+    work.run("dvc", "repro")
+    work.run("dvc", "push")
+    work.fails("objects in the remote besides this commit's", "push, change, push, restore")
+    set_param(work.root / "params.yaml", "data_split.test_size", 0.3)
+    work.run("dvc", "repro")
+    work.run("dvc", "push")
+    work.run("git", "restore", "params.yaml", "dvc.lock")
+    assert "is cached - skipping run" in work.run("dvc", "repro").stdout  # the run-cache, as the README says
+    work.passes()
+
+
+def test_step7_metric_experiments_and_tag_then_progress(tmp_path: Path):
+    """The exercise of step 7 done as its README says, committed on the learner's branch;
+    `make progress` then counts step 7 as done on that branch, and step 1 as the next (in a
+    course clone of its own: the other tests' branches would be counted too)."""
+    work = Learner(built_course(tmp_path / "course"), tmp_path, 7)
+    work.fails("reports/metrics.json among the metrics", "at least 2 experiments", "tags: none")
+    work.solve()
+    work.commit("declare the metric")
+    work.run("dvc", "exp", "run", "-n", "c-small", "-S", "train.estimators.logreg.param_grid.C=[0.01]")
+    work.run("dvc", "exp", "run", "-n", "c-big", "-S", "train.estimators.logreg.param_grid.C=[0.1]")
+    work.run("dvc", "exp", "apply", "c-big")
+    work.commit("keep c-big")
+    work.run("git", "tag", "-a", "c-big", "-m", "C 0.1")
+    work.passes()
+    progress = work.run("make", "-s", "progress").stdout
+    assert f"7. {STEPS[6]:40} done on {work.branch}\n" in progress, progress
+    assert f"1. {STEPS[0]:40} not done\n" in progress and f"Next: {STEPS[0]}" in progress, progress
+    assert f"checking {work.branch}" in progress
+    again = work.run("make", "-s", "progress").stdout  # remembered per commit: nothing is checked again
+    assert "checking" not in again and f"done on {work.branch}" in again

@@ -1,0 +1,135 @@
+"""The step builder as a command (`python course/build_steps.py`): what it refuses and
+leaves alone, the steps folder it makes and updates, bad exercise markers, rendering. Each
+test builds in a fresh `git clone` of this repository (tests/course_steps.py).
+"""
+
+from __future__ import annotations
+
+import ast
+import os
+import sys
+from pathlib import Path
+from types import SimpleNamespace
+
+import pytest
+
+import build_steps as bs
+from conftest import REPO_ROOT, run
+from course_steps import CHAIN, STEPS, course_clone, git, steps
+
+
+def test_refuses_changed_sources_moved_branches_and_checked_out_branch(tmp_path: Path):
+    clone = course_clone(tmp_path)
+    head = git(clone, "rev-parse", "HEAD")
+    branch = git(clone, "symbolic-ref", "--short", "HEAD")  # whatever the course's branch is called
+    steps(clone, "build", "--no-steps-dir")
+    again = steps(clone, "build", "--no-steps-dir")  # safe to run again: nothing moves
+    assert "created" not in again.stdout and "updated" not in again.stdout
+
+    (clone.root / "params.yaml").write_text((clone.root / "params.yaml").read_text() + "# edited\n")
+    dirty = steps(clone, "build", check=False)
+    assert dirty.returncode == 1 and "uncommitted changes" in dirty.stderr and "  params.yaml" in dirty.stderr
+    # The learner's edit, branch and HEAD are untouched by the refusal, and no steps folder was made.
+    assert git(clone, "status", "--porcelain") == "M params.yaml"
+    assert git(clone, "symbolic-ref", "--short", "HEAD") == branch
+    assert git(clone, "rev-parse", "HEAD") == head
+    assert not bs.default_steps_dir(clone.root).exists()
+    git(clone, "checkout", "--", "params.yaml")
+
+    before = {b: git(clone, "rev-parse", b) for b in CHAIN}
+    same = steps(clone, "build", "--no-steps-dir", "--force")
+    assert "created" not in same.stdout and "updated" not in same.stdout
+    assert {b: git(clone, "rev-parse", b) for b in CHAIN} == before
+
+    # After a change of the source (as after a pull), a rebuild moves the branches from that step on.
+    readme = clone.root / "course/step-6/README.md"
+    readme.write_text(readme.read_text() + "\nOne more line.\n")
+    git(clone, "commit", "-qam", "Edit step 6")
+    moved = steps(clone, "build", "--no-steps-dir", check=False)
+    assert moved.returncode == 1 and "exist already" in moved.stderr and "FORCE=1" in moved.stderr
+    busy_tree = tmp_path / "wt-step-7"
+    git(clone, "worktree", "add", "-q", str(busy_tree), STEPS[6])  # the learner works on step 7
+    busy = steps(clone, "rebuild", "--no-steps-dir", check=False)
+    assert busy.returncode == 1 and "is checked out" in busy.stderr
+    assert {b: git(clone, "rev-parse", b) for b in CHAIN} == before  # all or nothing
+    git(clone, "worktree", "remove", str(busy_tree))
+    updated = steps(clone, "rebuild", "--no-steps-dir")
+    assert f"updated   {STEPS[5]}" in updated.stdout and f"unchanged {CHAIN[4]}" in updated.stdout
+    assert "One more line." in git(clone, "show", f"{STEPS[5]}:README.md")
+    assert git(clone, "rev-parse", CHAIN[4]) == before[CHAIN[4]]
+    assert git(clone, "status", "--porcelain") == ""
+    wrong = steps(clone, "rebuild", "--no-steps-dir", "--from", STEPS[0], check=False)
+    assert wrong.returncode == 1 and "course/steps.yaml is not in commit" in wrong.stderr
+    listing = steps(clone, "list").stdout.splitlines()
+    assert len(listing) == 16 and all(line.startswith("current ") for line in listing)
+
+
+def test_rebuild_updates_the_steps_folder_it_can_and_refuses_one_with_work(tmp_path: Path):
+    clone = course_clone(tmp_path)
+    folder = tmp_path / "my-steps"
+    made = steps(clone, "build", "--steps-dir", str(folder))
+    assert f"Steps folder (created): {folder}, on {STEPS[0]}" in made.stdout
+    assert os.readlink(folder / ".venv") == os.path.relpath(clone.root / ".venv", folder)
+    reused = steps(clone, "build", "--steps-dir", str(folder))  # again: nothing changes, the folder is reused
+    assert "Steps folder (reused)" in reused.stdout and "created" not in reused.stdout.replace("(created)", "")
+
+    # The learner is on step 1 in the steps folder when the course's step 1 changes (after a pull).
+    readme = clone.root / "course/step-1/README.md"
+    readme.write_text(readme.read_text() + "\nA new line.\n")
+    git(clone, "commit", "-qam", "Edit step 1")
+    work = folder / "iris_prototype.ipynb"
+    work.write_text(work.read_text().replace('"cells": [', '"cells": [ ', 1))  # uncommitted work
+    before = git(clone, "rev-parse", STEPS[0])
+    refused = steps(clone, "rebuild", "--steps-dir", str(folder), check=False)
+    assert refused.returncode == 1 and "uncommitted changes" in refused.stderr and str(folder) in refused.stderr
+    assert git(clone, "rev-parse", STEPS[0]) == before
+    assert git(clone, "status", "--porcelain", cwd=folder) == "M iris_prototype.ipynb"  # the work is still there
+
+    git(clone, "checkout", "--", "iris_prototype.ipynb", cwd=folder)
+    updated = steps(clone, "rebuild", "--steps-dir", str(folder))
+    assert f"updated   {STEPS[0]}" in updated.stdout and "Steps folder (reused)" in updated.stdout
+    assert git(clone, "branch", "--show-current", cwd=folder) == STEPS[0]  # back on its branch, moved
+    assert (folder / "README.md").read_text().endswith("A new line.\n")
+    assert git(clone, "status", "--porcelain", cwd=folder) == ""
+
+    # A folder that is not a worktree of the clone is never used.
+    other = tmp_path / "taken"
+    other.mkdir()
+    (other / "notes.txt").write_text("mine\n")
+    taken = steps(clone, "build", "--steps-dir", str(other), check=False)
+    assert taken.returncode == 1 and "is not a working tree of this repository" in taken.stderr
+    assert [p.name for p in other.iterdir()] == ["notes.txt"]
+
+
+def test_outside_a_repository(tmp_path: Path):
+    command = [sys.executable, str(REPO_ROOT / "course/build_steps.py"), "build", "-C", str(tmp_path)]
+    result = run(command, tmp_path, {**os.environ, "GIT_CEILING_DIRECTORIES": str(tmp_path.parent)}, check=False)
+    assert result.returncode == 1 and "not inside a git repository" in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("# <solution> task\nx = 1\n", "never closed"),
+        ("# <solution>\nx = 1\n# </solution>\n", "needs a task"),
+        ("x = 1\n# </solution>\n", "without an opening"),
+        ("# <solution> a\n# <solution> b\n# </solution>\n", "inside a region"),
+    ],
+)
+def test_bad_markers_are_named(text: str, message: str):
+    with pytest.raises(bs.StepsError, match=message):
+        bs.split_markers(text, "x.py", python=True)
+
+
+def test_rendering_names_a_failing_field_and_writes_python_literals():
+    with pytest.raises(bs.StepsError, match=r"x\.md: UndefinedError: .*'f2'"):
+        bs.render_file(
+            b'{{ metrics["f2"] }}',
+            "x.md",
+            bs.render_names(SimpleNamespace(read=lambda path: (REPO_ROOT / path).read_bytes())),
+        )
+    assert bs.render_file(b"{{ py(x) }}", "x.py", {"x": {"a": ("b", "c")}}) == b'{"a": ("b", "c")}'
+    long = {f"feature_{i}_to_feature_{i + 1}": (f"feature_{i}", f"feature_{i + 1}") for i in range(3)}
+    written = bs.render_file(b"{{ py(x) }}", "x.py", {"x": long}).decode()  # one item a line, past 80 characters
+    assert written.splitlines()[1] == '    "feature_0_to_feature_1": ("feature_0", "feature_1"),'
+    assert ast.literal_eval(written) == long

@@ -42,7 +42,7 @@ def test_engine_runs_twice_to_identical_bytes_and_creates_the_folder(tmp_path):
     assert "42" in outputs[0]
 
 
-def test_early_kernel_only_for_the_papermill_command_with_this_engine_and_the_notebooks_own_kernel(tmp_path):
+def test_an_early_kernel_only_for_papermill_with_this_engine_and_the_notebooks_kernel_runs_it(tmp_path, monkeypatch):
     source = notebook(tmp_path / "in.ipynb")
     for argv in (
         [sys.executable, "-m", "papermill", "--engine", "reproducible", source, "out.ipynb"],  # not the command
@@ -52,17 +52,8 @@ def test_early_kernel_only_for_the_papermill_command_with_this_engine_and_the_no
         [PAPERMILL, "--engine", "reproducible", str(tmp_path / "missing.ipynb"), "out.ipynb"],
     ):
         assert papermill_reproducible.start_early_kernel(argv) is None, argv
-    early = papermill_reproducible.start_early_kernel([PAPERMILL, "--engine", "reproducible", source, "o.ipynb"])
-    try:
-        assert early.kernel_name == "python3" and early.km.has_kernel
-    finally:
-        early.kill()
-    assert not early.km.has_kernel
-
-
-def test_papermill_runs_the_notebook_in_the_early_kernel(tmp_path, monkeypatch):
-    source = notebook(tmp_path / "in.ipynb")
     early = papermill_reproducible.start_early_kernel([PAPERMILL, "--engine", "reproducible", source, "out.ipynb"])
+    assert early.kernel_name == "python3" and early.km.has_kernel
     pid = early.km.provisioner.process.pid
     monkeypatch.setattr(papermill_reproducible, "_early", early)
     papermill.execute_notebook(source, tmp_path / "out.ipynb", engine_name="reproducible", progress_bar=False)

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import copy
 import json
-from pathlib import Path
 
 import nbformat
 import notebook_hygiene
@@ -41,12 +40,8 @@ def contents_manager(tmp_path, monkeypatch):
         "run `make setup`"
     )
 
-    def make(root: Path) -> FileContentsManager:
-        return FileContentsManager(
-            config=app.config, root_dir=str(root), checkpoints_kwargs={"root_dir": str(tmp_path / "checkpoints")}
-        )
-
-    return make
+    checkpoints = {"root_dir": str(tmp_path / "checkpoints")}
+    return lambda root: FileContentsManager(config=app.config, root_dir=str(root), checkpoints_kwargs=checkpoints)
 
 
 def save(manager, path: str, notebook: dict) -> None:

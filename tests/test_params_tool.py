@@ -17,39 +17,32 @@ def params(tmp_path: Path) -> Path:
     return Path(shutil.copy(REPO_ROOT / "params.yaml", tmp_path / "params.yaml"))
 
 
-def changed_lines(before: str, after: str) -> list[tuple[str, str]]:
-    old, new = before.splitlines(), after.splitlines()
-    assert len(old) == len(new), "lines were added or removed"
-    return [(a, b) for a, b in zip(old, new, strict=True) if a != b]
-
-
-def test_setting_a_key_changes_its_line_only_whatever_the_default(params: Path) -> None:
-    before = params.read_text()
-    default = yaml.safe_load(before)["train"]["estimators"]["logreg"]["param_grid"]["C"]
-    new = [default[0] * 10]  # a value different from the committed default, whatever it is
-    key = "train.estimators.logreg.param_grid.C"
-    assert set_params(params, {key: new}) == {key: default}
-    assert yaml.safe_load(params.read_text())["train"]["estimators"]["logreg"]["param_grid"]["C"] == new
-    # the one line changed, in the file's own style (a flow list on one line); comments stay
-    assert changed_lines(before, params.read_text()) == [(f"        C: {default}", f"        C: {new}")]
-
-
-def test_command_line_reads_values_as_yaml_and_says_what_changed(params: Path, capsys) -> None:
+def test_setting_keys_changes_their_lines_only_and_says_what_changed(params: Path, capsys) -> None:
     before = params.read_text()
     out = params.with_name("params-test.yaml")
     assert main([str(params), "data_split.test_size=0.3", "--output", str(out)]) == 0
     assert params.read_text() == before  # --output leaves the source as it was
     assert yaml.safe_load(out.read_text())["data_split"]["test_size"] == 0.3
+    default = yaml.safe_load(before)["train"]["estimators"]["logreg"]["param_grid"]["C"]
+    new = [default[0] * 10]  # a value different from the committed default, whatever it is
+    key = "train.estimators.logreg.param_grid.C"
+    assert set_params(params, {key: new}) == {key: default}
+    assert yaml.safe_load(params.read_text())["train"]["estimators"]["logreg"]["param_grid"]["C"] == new
     capsys.readouterr()
-    assert main([str(params), "train.estimator_name=svm", "data_split.test_size=0.3"]) == 0
+    assert main([str(params), "train.estimator_name=svm", "data_split.test_size=0.3"]) == 0  # values read as YAML
     data = yaml.safe_load(params.read_text())
     assert data["train"]["estimator_name"] == "svm" and data["data_split"]["test_size"] == 0.3
     assert capsys.readouterr().out.splitlines() == [
         f"{params}: train.estimator_name: logreg -> svm",
         f"{params}: data_split.test_size: 0.2 -> 0.3",
     ]
-    for old, new in changed_lines(before, params.read_text()):
-        assert old.split("#")[1:] == new.split("#")[1:], "a comment changed"
+    # each changed line in the file's own style (a flow list on one line), its comment kept
+    old, new_lines = before.splitlines(), params.read_text().splitlines()
+    assert len(old) == len(new_lines), "lines were added or removed"
+    changed = [(a, b) for a, b in zip(old, new_lines, strict=True) if a != b]
+    assert (f"        C: {default}", f"        C: {new}") in changed and len(changed) == 3
+    for line, changed_line in changed:
+        assert line.split("#")[1:] == changed_line.split("#")[1:], "a comment changed"
 
 
 @pytest.mark.parametrize(

@@ -63,7 +63,7 @@ repro: setup  ## run the pipeline (the project's main job)
 	dvc repro
 
 # Both cores: pytest-xdist, one test file (so one lesson's cells) per worker at a time, the
-# slowest files first (their order: tests/conftest.py, SLOWEST_FIRST).
+# slowest files first (their order: the root conftest.py, SLOWEST_FIRST).
 PYTEST_PARALLEL := -n 2 --dist loadfile --no-loadscope-reorder
 
 test: setup  ## run the whole test suite (what CI runs)

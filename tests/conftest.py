@@ -3,7 +3,9 @@ root, one way to run a command, isolated git and DVC settings, copies or clones 
 
 from __future__ import annotations
 
+import contextlib
 import json
+import os
 import re
 import shutil
 import subprocess
@@ -14,7 +16,7 @@ import pytest
 from filelock import FileLock
 
 from workbook.params import set_params
-from workbook.workspace import REPO_ROOT, Workspace, isolated_environ
+from workbook.workspace import PROJECT_FILES, REPO_ROOT, Workspace, isolated_environ
 
 # The committed score, as `dvc repro` wrote it. Tests compare reproduced runs with it, not
 # with a literal, so a change to the pipeline's defaults needs a `dvc repro`, not edits here.
@@ -24,8 +26,8 @@ COMMITTED_F1 = json.loads((REPO_ROOT / "reports" / "metrics.json").read_text())[
 QUOTED = re.compile(r"(?<![\w.])\d+\.\d{3,}(?!\d)")
 
 # The committed files a pipeline copy needs (no data, models or executed notebooks).
-PIPELINE_FILES = ("src", "stages", "params.yaml", "dvc.yaml", "dvc.lock", "pyproject.toml", ".gitignore",
-                  ".dvcignore", "reports/metrics.json", "reports/confusion_matrix_data.csv")  # fmt: skip
+PIPELINE_FILES = (*PROJECT_FILES, "dvc.lock", ".gitignore", ".dvcignore", "reports/metrics.json",
+                  "reports/confusion_matrix_data.csv")  # fmt: skip
 
 
 def param_leaves(node, prefix: str = ""):
@@ -162,3 +164,25 @@ def copy_of(repo: Repo, tmp_path: Path) -> Repo:
     root = tmp_path / "copy" / "project"
     shutil.copytree(repo.root, root, symlinks=True)
     return Repo(root, isolated_env(tmp_path))
+
+
+ARTIFACTS = REPO_ROOT / "test-artifacts"  # the browser tests' screenshots
+BROWSER_PATH = os.environ.get("BROWSER_PATH", "/usr/bin/chromium")
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+        "--disable-sync", "--no-first-run", "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1"]  # fmt: skip
+
+
+@contextlib.contextmanager
+def chromium():
+    """The system's Chromium (`$BROWSER_PATH`, Debian's by default: nothing downloaded), headless,
+    resolving no host name but 127.0.0.1: a Playwright Browser, closed at the end. Without it the
+    test is skipped, except in CI (`CI=true`), where that fails."""
+    if not (Path(BROWSER_PATH).is_file() and os.access(BROWSER_PATH, os.X_OK)):
+        message = f"no browser at {BROWSER_PATH} (set BROWSER_PATH, or apt-get install -y chromium)"
+        if os.environ.get("CI", "").lower() == "true":
+            pytest.fail(f"CI=true but {message}")
+        pytest.skip(message)
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        yield playwright.chromium.launch(executable_path=BROWSER_PATH, headless=True, args=CHROMIUM_ARGS)

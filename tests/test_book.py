@@ -19,8 +19,7 @@ import yaml
 from bs4 import BeautifulSoup
 
 import build_steps
-from chromium import ARTIFACTS, chromium
-from conftest import COMMITTED_F1, REPO_ROOT, run
+from conftest import ARTIFACTS, COMMITTED_F1, REPO_ROOT, chromium, run
 
 LESSONS = sorted((REPO_ROOT / "lessons").glob("[0-9][0-9]-*.ipynb"))
 REMOVED = {"setup", "check"}

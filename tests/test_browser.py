@@ -29,8 +29,7 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from chromium import ARTIFACTS, chromium
-from conftest import REPO_ROOT, run
+from conftest import ARTIFACTS, REPO_ROOT, chromium, run
 
 LESSON = "lessons/01-introduction.ipynb"
 GIT_STATUS = ["git", "status", "--porcelain", "--", LESSON]

@@ -22,8 +22,7 @@ from pathlib import Path
 import pytest
 from bs4 import BeautifulSoup
 
-from chromium import chromium
-from conftest import REPO_ROOT, Repo, copy_of
+from conftest import REPO_ROOT, Repo, chromium, copy_of
 from workbook import dvc_plots, offline_plots
 
 MISSING_TEMPLATE_MESSAGE = "HTML template has to contain '{plot_divs}'"

@@ -32,8 +32,12 @@ def test_project_params_load_and_fit_the_data_and_scikit_learn():
 
 
 def bad(key: str, value, expected: str) -> tuple[dict, str]:
-    """A case that sets `key` to `value`, refused with the key, the value and its type, and `expected`."""
-    return {key: value}, f"{key} = {value!r} ({type(value).__name__}): {expected}"
+    """A case that sets `key` to `value`, refused with the key, the value (a grid's: its first) and its type."""
+    shown = value[0] if isinstance(value, list) else value
+    return {key: value}, f"{key} = {shown!r} ({type(shown).__name__}): {expected}"
+
+
+INSIDE = "expected a path inside the project"
 
 
 # The file's edit (keys to set or DROP, the whole text, or None: no file) -> the error after the file's path.
@@ -48,10 +52,8 @@ REFUSALS = {
     "unknown-section": bad("extra", {}, "extra inputs are not permitted"),
     "grid-not-a-list": bad("train.estimators.logreg.param_grid.C", 0.1, "input should be a valid list"),
     "log-level": bad("base.log_level", "LOUD", "input should be 'DEBUG', 'INFO', 'WARNING' or 'ERROR'"),
-    "path-outside-the-project": bad(
-        "train.model_path", "../outside/model.joblib", "expected a path inside the project"
-    ),
-    "absolute-path": bad("data_load.dataset_csv", "/tmp/iris-outside.csv", "expected a path inside the project"),
+    "path-outside-the-project": bad("train.model_path", "../outside/model.joblib", INSIDE),
+    "absolute-path": bad("data_load.dataset_csv", "/tmp/iris-outside.csv", INSIDE),
     "unknown-estimator": (
         {"train.estimator_name": "forest"},
         "train.estimator_name = 'forest': expected an estimator with a grid under train.estimators (logreg, svm, knn)",
@@ -77,13 +79,12 @@ REFUSALS = {
     "test_size-leaves-no-test-rows": bad(
         "data_split.test_size", 0.999, "expected a share that leaves rows on both sides (150 rows: 0 train, 150 test)"
     ),
-    "grid-value-the-chosen-estimator-refuses": (
-        {"train.estimators.logreg.param_grid.C": [-1.0]},
-        "train.estimators.logreg.param_grid.C = -1.0 (float): expected a value LogisticRegression accepts",
+    "grid-value-refused": bad(
+        "train.estimators.logreg.param_grid.C", [-1.0], "expected a value LogisticRegression accepts"
     ),
-    "grid-value-of-an-estimator-not-chosen": (
-        {"train.estimators.svm.param_grid.kernel": ["cubic"]},
-        "train.estimators.svm.param_grid.kernel = 'cubic' (str): "
+    "grid-value-of-an-estimator-not-chosen": bad(
+        "train.estimators.svm.param_grid.kernel",
+        ["cubic"],
         "expected a value SVC accepts (The 'kernel' parameter of SVC must be a str among",
     ),
     "estimator-train-does-not-know": (

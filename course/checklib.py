@@ -23,6 +23,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+import yaml
 from configobj import ConfigObj  # what DVC reads its config with
 
 ANSI = re.compile(r"\x1b\[[0-9;]*m")
@@ -51,10 +52,7 @@ class Check:
 
 
 def check(title: str, needs_previous: bool = True) -> Callable[[Callable[[Work], None]], Check]:
-    def wrap(function: Callable[[Work], None]) -> Check:
-        return Check(title, function, needs_previous)
-
-    return wrap
+    return lambda function: Check(title, function, needs_previous)
 
 
 class Work:
@@ -70,18 +68,15 @@ class Work:
     def close(self) -> None:
         self._tmp.cleanup()
 
-    # ------------------------------------------------------------------ reading, here
     def git(self, *args: str, check: bool = True) -> str:
-        result = subprocess.run(
-            ["git", *args], cwd=self.root, capture_output=True, text=True, env=self.env(), check=False
-        )
+        result = self.run(self.root, "git", *args)
         if check and result.returncode != 0:
             raise RuntimeError(f"git {' '.join(args)}: {result.stderr.strip()}")
         return result.stdout
 
     def git_ok(self, *args: str) -> bool:
         """Whether a git command (a question such as `merge-base --is-ancestor`) exits with 0."""
-        return subprocess.run(["git", *args], cwd=self.root, capture_output=True, env=self.env()).returncode == 0
+        return self.run(self.root, "git", *args).returncode == 0
 
     def head(self) -> str:
         return self.rev or "HEAD"
@@ -89,22 +84,15 @@ class Work:
     def read(self, path: str) -> str | None:
         """A file of the learner's work (working tree, or the commit being checked), or None."""
         if self.rev:
-            result = subprocess.run(
-                ["git", "show", f"{self.rev}:{path}"], cwd=self.root, capture_output=True, text=True, check=False
-            )
+            result = self.run(self.root, "git", "show", f"{self.rev}:{path}")
             return result.stdout if result.returncode == 0 else None
         file = self.root / path
         return file.read_text(encoding="utf-8") if file.is_file() else None
 
-    # ------------------------------------------------------------------ running, in a copy
     def copy(self, name: str = "", shared_cache: bool = False) -> Path:
         """A new scratch copy of the learner's files, a git repository of one commit (DVC needs git).
-
-        With `shared_cache`, DVC's cache (and so its run-cache) is the checks' own, kept in
-        git's folder (course-check-cache): a stage that ran in an earlier check with the same
-        command, dependencies and params is restored instead of run again. Never the
-        learner's .dvc/cache, which a check must not write to.
-        """
+        DVC's cache is never the learner's: with `shared_cache`, it is the checks' own (in git's
+        folder, course-check-cache), so a stage that ran in an earlier check is restored, not rerun."""
         self.copies += 1
         dest = Path(self._tmp.name) / f"work{self.copies}{'-' + name if name else ''}"
         dest.mkdir()
@@ -139,16 +127,10 @@ class Work:
         return dest
 
     def env(self, cwd: Path | None = None) -> dict[str, str]:
-        env = dict(os.environ)
-        env["PATH"] = f"{BIN}{os.pathsep}{env.get('PATH', '')}"
-        env.update(
-            DVC_NO_ANALYTICS="1",
-            GIT_AUTHOR_NAME="course check",
-            GIT_AUTHOR_EMAIL="check@example.com",
-            GIT_COMMITTER_NAME="course check",
-            GIT_COMMITTER_EMAIL="check@example.com",
-            PYTHONDONTWRITEBYTECODE="1",  # nothing written beside the learner's modules either
-        )
+        # PYTHONDONTWRITEBYTECODE: nothing written beside the learner's modules either
+        env = dict(os.environ, PATH=f"{BIN}{os.pathsep}{os.environ.get('PATH', '')}", DVC_NO_ANALYTICS="1")
+        env.update(PYTHONDONTWRITEBYTECODE="1", GIT_AUTHOR_NAME="course check", GIT_COMMITTER_NAME="course check")
+        env.update(GIT_AUTHOR_EMAIL="check@example.com", GIT_COMMITTER_EMAIL="check@example.com")
         if cwd is not None and (cwd / "src").is_dir():
             env["PYTHONPATH"] = str(cwd / "src")  # the branch's own package, as the README exports it
         return env
@@ -160,21 +142,8 @@ class Work:
 
     def notebook(self, cwd: Path, path: str = NOTEBOOK) -> subprocess.CompletedProcess:
         """Execute a notebook in a copy, as the step README does (the executed copy goes to reports/runs/)."""
-        return self.run(
-            cwd,
-            str(BIN / "jupyter"),
-            "nbconvert",
-            "--to",
-            "notebook",
-            "--execute",
-            "--KernelManager.transport=ipc",
-            path,
-            "--output-dir",
-            "reports/runs",
-        )
-
-
-# ---------------------------------------------------------------------- reporting helpers
+        command = ["nbconvert", "--to", "notebook", "--execute", "--KernelManager.transport=ipc", path]
+        return self.run(cwd, str(BIN / "jupyter"), *command, "--output-dir", "reports/runs")
 
 
 def last_error(output: str) -> str:
@@ -217,22 +186,41 @@ def f1_of(data: object, where: str, hint: str) -> float:
     return float(value)
 
 
-def same_score(found: float, expected: float, where: str, hint: str) -> None:
-    if abs(found - expected) > 5e-7:
+def same_score(found: float, expected: float | None, where: str, hint: str) -> None:
+    """`found` is `expected` (the score of the default params.yaml) or, with None, any F1 score (0 to 1)."""
+    if expected is None and not 0 <= found <= 1:
+        raise Fail("an F1 score between 0 and 1", str(found), hint)
+    if expected is not None and abs(found - expected) > 5e-7:
         raise Fail(f"{where}: f1 = {expected} (the score of the default params.yaml)", f"f1 = {found}", hint)
 
 
-def png_size(path: Path) -> tuple[int, int]:
-    """Width and height from a PNG file's header, or Fail."""
+def metrics_f1(
+    copy: Path, hint: str, missing: str | None = None, expected: float | None = EXPECTED_F1, what=""
+) -> None:
+    """reports/metrics.json in `copy` holds the F1 score `expected` (see same_score); `missing`: the
+    hint when the file is not there or not JSON (default: `hint`); `what`: said of the file."""
+    data = read_json(copy / "reports/metrics.json", "reports/metrics.json" + what, hint if missing is None else missing)
+    same_score(f1_of(data, "reports/metrics.json", hint), expected, "reports/metrics.json", hint)
+
+
+def expected_f1(work: Work) -> float | None:
+    """The default params' score when the learner's params.yaml is the default one, else None (any score)."""
+    return EXPECTED_F1 if yaml.safe_load(work.read("params.yaml") or "") == DEFAULT_PARAMS else None
+
+
+def png_size(path: Path, hint: str = "", least: int = 0) -> tuple[int, int]:
+    """Width and height from a PNG file's header, at least `least` pixels each, or Fail."""
     data = path.read_bytes()[:24] if path.is_file() else b""
     if not data:
-        raise Fail(f"a picture at {path.name}", "no such file", "")
+        raise Fail(f"a picture at {path.name}", "no such file", hint)
     if data[:8] != b"\x89PNG\r\n\x1a\n":
-        raise Fail(f"{path.name}: a PNG image", f"a file starting with {data[:8]!r}", "")
-    return int.from_bytes(data[16:20], "big"), int.from_bytes(data[20:24], "big")
+        raise Fail(f"{path.name}: a PNG image", f"a file starting with {data[:8]!r}", hint)
+    width, height = int.from_bytes(data[16:20], "big"), int.from_bytes(data[20:24], "big")
+    if min(width, height) < least:
+        raise Fail(f"a picture of at least {least} x {least} pixels", f"{width} x {height}", hint)
+    return width, height
 
 
-# ---------------------------------------------------------------------- steps 5 to 8: DVC
 HINT_REPRO = "run `dvc repro` yourself and read its error; `dvc dag` shows how the stages connect"
 
 
@@ -261,17 +249,10 @@ def tracked_by_git(work: Work, copy: Path, path: str, hint: str) -> None:
         raise Fail(f"{path} tracked by git (cache: false)", "DVC caches it and git ignores it", hint)
 
 
-# ---------------------------------------------------------------------- running the checks
-
-
 def run_checks(step: str, checks: list[Check], root: Path | None = None, rev: str | None = None, out=None) -> bool:
     """Run a step's checks on the learner's work; print one line each; True when all pass."""
     out = out or sys.stdout
-    root = root or Path(
-        subprocess.run(
-            ["git", "rev-parse", "--show-toplevel"], capture_output=True, text=True, check=True
-        ).stdout.strip()
-    )
+    root = root or Path(subprocess.check_output(["git", "rev-parse", "--show-toplevel"], text=True).strip())
     work = Work(root, rev)
     what = f"commit {rev}" if rev else str(root)
     print(f"Checking {step} ({what}); your files are copied, not changed", file=out, flush=True)

@@ -1,12 +1,9 @@
 """`make progress`: the course's steps, which are done on your own branches, and the next one.
 
-The step branches are the course's (`step-N-...` and `step-N-..._SOLUTION`); every other
-local branch is yours. A branch of yours belongs to the step whose `course/check.py` it
-carries (you made it from that step's branch). It counts as done when that check passes
-on its last commit: the check runs on a copy of the commit, as `make check` does on your
-working tree, so uncommitted work is not counted, and nothing in your folders changes.
-Results are remembered per commit (in git's own folder, course-progress.json), so asking
-again costs nothing until you commit more.
+Every local branch that is not a course step branch (`step-N-...`, `..._SOLUTION`) is yours;
+it belongs to the step whose `course/check.py` it carries, and counts as done when that check
+passes on a copy of its last commit (uncommitted work does not count; nothing of yours changes).
+Results are remembered per commit (course-progress.json in git's folder): asking again is free.
 """
 
 from __future__ import annotations

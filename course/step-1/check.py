@@ -1,6 +1,6 @@
 """`make check` for step 1: runs iris_prototype.ipynb in a scratch copy and checks what it writes."""
 
-from checklib import EXPECTED_F1, Fail, Work, check, f1_of, main, must_succeed, png_size, read_json, same_score
+from checklib import Work, check, main, metrics_f1, must_succeed, png_size
 
 STEP = "step-1-organize-ml-project"
 HINT_RUN = "run it yourself (README, 'Run it'); replace each `# TODO (exercise)` line and the `raise` under it"
@@ -24,19 +24,13 @@ def runs(work: Work) -> None:
 @check("reports/metrics.json holds the F1 score under the key f1", needs_previous=False)
 def metrics(work: Work) -> None:
     copy, _ = ran(work)
-    data = read_json(copy / "reports/metrics.json", "reports/metrics.json written by the notebook", HINT_METRICS)
-    same_score(f1_of(data, "reports/metrics.json", HINT_METRICS), EXPECTED_F1, "reports/metrics.json", HINT_METRICS)
+    metrics_f1(copy, HINT_METRICS, what=" written by the notebook")
 
 
 @check("reports/confusion_matrix.png is a picture of the confusion matrix", needs_previous=False)
 def image(work: Work) -> None:
     copy, _ = ran(work)
-    try:
-        width, height = png_size(copy / "reports/confusion_matrix.png")
-    except Fail as fail:
-        raise Fail(fail.expected, fail.found, HINT_IMAGE) from None
-    if min(width, height) < 100:
-        raise Fail("a picture of at least 100 x 100 pixels", f"{width} x {height}", HINT_IMAGE)
+    png_size(copy / "reports/confusion_matrix.png", HINT_IMAGE, least=100)
 
 
 CHECKS = [runs, metrics, image]

@@ -8,20 +8,7 @@ import json
 
 import yaml
 
-from checklib import (
-    BIN,
-    EXPECTED_F1,
-    Fail,
-    Work,
-    check,
-    f1_of,
-    last_error,
-    main,
-    must_succeed,
-    png_size,
-    read_json,
-    same_score,
-)
+from checklib import BIN, Fail, Work, check, last_error, main, metrics_f1, must_succeed, png_size
 
 STEP = "step-2-create-config-file"
 HINT_RUN = "replace each `# TODO (exercise)` line (and the `raise` under it) with lookups in `params`"
@@ -58,8 +45,7 @@ def default_run(work: Work) -> None:
     copy = work.copy("default")
     result = work.notebook(copy)
     must_succeed(result, HINT_RUN)
-    data = read_json(copy / "reports/metrics.json", "reports/metrics.json", hint("evaluate", "metrics_file"))
-    same_score(f1_of(data, "reports/metrics.json", HINT_RUN), EXPECTED_F1, "reports/metrics.json", HINT_RUN)
+    metrics_f1(copy, HINT_RUN, missing=hint("evaluate", "metrics_file"))
 
 
 @check("with other values in params.yaml, the notebook runs")
@@ -79,15 +65,9 @@ def changed_run(work: Work) -> None:
 def paths(work: Work) -> None:
     copy = work.cache["changed"]
     reports = CHANGED[("evaluate", "reports_dir")]
-    expected = {
-        CHANGED[("data_load", "dataset_csv")]: ("data_load", "dataset_csv"),
-        CHANGED[("featurize", "features_path")]: ("featurize", "features_path"),
-        CHANGED[("data_split", "trainset_path")]: ("data_split", "trainset_path"),
-        CHANGED[("data_split", "testset_path")]: ("data_split", "testset_path"),
-        CHANGED[("train", "model_path")]: ("train", "model_path"),
-        f"{reports}/{CHANGED[('evaluate', 'metrics_file')]}": ("evaluate", "metrics_file"),
-        f"{reports}/{CHANGED[('evaluate', 'confusion_matrix_image')]}": ("evaluate", "confusion_matrix_image"),
-    }
+    expected = {path: key for key, path in CHANGED.items() if key[1].endswith(("_csv", "_path"))}
+    for key in ("metrics_file", "confusion_matrix_image"):
+        expected[f"{reports}/{CHANGED[('evaluate', key)]}"] = ("evaluate", key)
     for path, (section, key) in expected.items():
         if not (copy / path).is_file():
             if not (copy / reports).is_dir() and section == "evaluate":

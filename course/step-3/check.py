@@ -4,21 +4,7 @@ import json
 
 import nbformat
 
-from checklib import (
-    BIN,
-    EXPECTED_F1,
-    NOTEBOOK,
-    Fail,
-    Work,
-    check,
-    f1_of,
-    last_error,
-    main,
-    must_succeed,
-    png_size,
-    read_json,
-    same_score,
-)
+from checklib import BIN, NOTEBOOK, Fail, Work, check, last_error, main, metrics_f1, must_succeed, png_size
 
 STEP = "step-3-reusable-code"
 HINT_BODY = "the TODO in plot_confusion_matrix of src/iris_pipeline/plots.py: move the body from the step 2 notebook"
@@ -77,11 +63,8 @@ def notebook(work: Work) -> None:
 @check("the notebook still gives the score and the picture")
 def outputs(work: Work) -> None:
     copy = work.cache["run"]
-    data = read_json(copy / "reports/metrics.json", "reports/metrics.json", HINT_IMPORT)
-    same_score(f1_of(data, "reports/metrics.json", ""), EXPECTED_F1, "reports/metrics.json", "")
-    width, height = png_size(copy / "reports/confusion_matrix.png")
-    if min(width, height) < 100:
-        raise Fail("a picture of at least 100 x 100 pixels", f"{width} x {height}", HINT_BODY)
+    metrics_f1(copy, "", missing=HINT_IMPORT)
+    png_size(copy / "reports/confusion_matrix.png", HINT_BODY, least=100)
 
 
 CHECKS = [function, notebook, outputs]

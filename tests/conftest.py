@@ -78,6 +78,80 @@ def training_rows(params_file: Path = REPO_ROOT / "params.yaml") -> tuple[int, i
     return int(train_set["target"].value_counts().min()), len(train_set)
 
 
+# A bad params.yaml -> the error after the file's path: test_config checks each through the
+# loader, test_validation one of each kind through `dvc repro`. An edit is keys to set (or DROP),
+# the whole text, or None (no file).
+DROP = object()
+SMALLEST, TRAINING_ROWS = training_rows(REPO_ROOT / "params.yaml")
+
+
+def bad(key: str, value, expected: str) -> tuple[dict, str]:
+    """A case that sets `key` to `value`, refused with the key, the value (a grid's: its first) and its type."""
+    shown = value[0] if isinstance(value, list) else value
+    return {key: value}, f"{key} = {shown!r} ({type(shown).__name__}): {expected}"
+
+
+INSIDE = "expected a path inside the project"
+
+
+REFUSALS = {
+    "test_size-type": bad("data_split.test_size", "0.2", "input should be a valid number"),
+    "test_size-above-1": bad("data_split.test_size", 1.5, "input should be less than 1"),
+    "test_size-zero": bad("data_split.test_size", 0, "input should be greater than 0"),
+    "random_state-type": bad("base.random_state", "42", "input should be a valid integer"),
+    "random_state-bool": bad("base.random_state", True, "input should be a valid integer"),
+    "cv-too-small": bad("train.cv", 1, "input should be greater than or equal to 2"),
+    "unknown-key": bad("base.seed", 1, "extra inputs are not permitted"),
+    "unknown-section": bad("extra", {}, "extra inputs are not permitted"),
+    "grid-not-a-list": bad("train.estimators.logreg.param_grid.C", 0.1, "input should be a valid list"),
+    "log-level": bad("base.log_level", "LOUD", "input should be 'DEBUG', 'INFO', 'WARNING' or 'ERROR'"),
+    "path-outside-the-project": bad("train.model_path", "../outside/model.joblib", INSIDE),
+    "absolute-path": bad("data_load.dataset_csv", "/tmp/iris-outside.csv", INSIDE),
+    "unknown-estimator": (
+        {"train.estimator_name": "forest"},
+        "train.estimator_name = 'forest': expected an estimator with a grid under train.estimators (logreg, svm, knn)",
+    ),
+    "estimator-without-a-grid": (
+        {"train.estimators.svm": DROP, "train.estimator_name": "svm"},
+        "train.estimator_name = 'svm': expected an estimator with a grid under train.estimators (logreg, knn)",
+    ),
+    "missing-key": ({"data_split.test_size": DROP}, "data_split.test_size is missing"),
+    "missing-section": ({"evaluate": DROP}, "evaluate is missing"),
+    "malformed-yaml": ("base:\n  random_state: 42\n  log_level: [INFO\n", "not valid YAML at line 4, column 1"),
+    "top-level-not-a-mapping": (
+        "- just\n- a list\n",
+        "the top level = ['just', 'a list'] (list): input should be a valid dictionary",
+    ),
+    "missing-file": (None, "no such file: expected the project's params file"),
+    # What only the data and scikit-learn can tell.
+    "more-folds-than-the-smallest-class": bad(
+        "train.cv",
+        SMALLEST + 1,
+        f"expected at most {SMALLEST} folds: the smallest class has {SMALLEST} of the {TRAINING_ROWS} training rows",
+    ),
+    "test_size-leaves-no-test-rows": bad(
+        "data_split.test_size", 0.999, "expected a share that leaves rows on both sides (150 rows: 0 train, 150 test)"
+    ),
+    "grid-value-refused": bad(
+        "train.estimators.logreg.param_grid.C", [-1.0], "expected a value LogisticRegression accepts"
+    ),
+    "grid-value-of-an-estimator-not-chosen": bad(
+        "train.estimators.svm.param_grid.kernel",
+        ["cubic"],
+        "expected a value SVC accepts (The 'kernel' parameter of SVC must be a str among",
+    ),
+    "estimator-train-does-not-know": (
+        {"train.estimators.forest": {"param_grid": {"n_estimators": [10]}}},
+        "train.estimators.forest: expected one of logreg, svm, knn",
+    ),
+    "grid-key-the-estimator-lacks": (
+        {"train.estimators.knn.param_grid.k": [3]},
+        "train.estimators.knn.param_grid.k is not a parameter of "
+        "KNeighborsClassifier: expected one of algorithm, leaf_size, metric",
+    ),
+}
+
+
 def pipeline_f1(params_file: Path = REPO_ROOT / "params.yaml") -> float:
     """The test F1 that the package's functions give for `params_file`, in memory: the calls
     the stage notebooks make, without DVC, papermill or files. The expected score of a run."""

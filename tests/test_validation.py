@@ -11,8 +11,7 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from conftest import Repo, copy_of, set_param
-from test_config import REFUSALS
+from conftest import REFUSALS, Repo, copy_of, set_param
 
 pytestmark = pytest.mark.slow
 

@@ -16,6 +16,7 @@ from conftest import QUOTED, REPO_ROOT, param_leaves
 from workbook import lesson_measures as measures
 from workbook import run_lessons as runner
 from workbook.exercises import check
+from workbook.render import literal_text
 
 LESSONS = sorted((REPO_ROOT / "lessons").glob("[0-9][0-9]-*.ipynb"))
 NOTEBOOKS = {path.name[:2]: nbformat.read(path, as_version=4) for path in LESSONS}
@@ -227,7 +228,7 @@ def test_figures_in_the_text_come_from_the_lessons_outputs(cells):
 # Text rendered from a template (`make lessons`) is its rendering: an edit of the text alone
 # (the next run would undo it) or of the template alone (not yet run) fails.
 def rendering_pattern(template: str) -> re.Pattern:
-    pieces = runner.FIELD.split(template)[::2]  # the text between the {{ expressions }}
+    pieces = literal_text(template)
     return re.compile("(.+?)".join(re.escape(piece) for piece in pieces), re.DOTALL)
 
 

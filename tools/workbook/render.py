@@ -1,8 +1,8 @@
 """The course's one template renderer: Jinja2 with `StrictUndefined`.
 
 Used for the code cells of a lesson rendered from params.yaml (`make lessons`), the text a
-lesson fills from its kernel's names (rendered in that kernel), and the step branches' files rendered from main's
-params and metrics (`make steps`). A field that names a missing key fails, naming the
+lesson fills from its kernel's names (rendered in that kernel), and the step branches' files
+rendered from main's params and metrics (`make steps`). A field that names a missing key fails, naming the
 template's place and the key, instead of printing an empty string.
 """
 
@@ -59,3 +59,15 @@ def render(template: str, where: str, /, **names: Any) -> str:
 def names_in(template: str) -> set[str]:
     """The names a template reads (what a caller must supply)."""
     return jinja2.meta.find_undeclared_variables(ENVIRONMENT.parse(template)) - set(ENVIRONMENT.globals)
+
+
+def literal_text(template: str) -> list[str]:
+    """The text before, between and after a template's fields and tags, as Jinja2's lexer reads
+    it: one piece more than there are fields and tags, empty where two touch."""
+    pieces = [""]
+    for _, kind, value in ENVIRONMENT.lex(template):
+        if kind == "data":
+            pieces[-1] += value
+        elif kind in ("variable_begin", "block_begin"):
+            pieces.append("")
+    return pieces

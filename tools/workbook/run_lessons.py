@@ -31,7 +31,6 @@ import argparse
 import ast
 import multiprocessing
 import os
-import re
 import sys
 import time
 from concurrent.futures import ProcessPoolExecutor, as_completed
@@ -62,10 +61,6 @@ def lesson_paths(args: list[str]) -> list[Path]:
     if args:
         return [Path(a).resolve() for a in args]
     return sorted(LESSONS_DIR.glob("[0-9][0-9]-*.ipynb"))
-
-
-# A template's fields: what lies between them is the text a stale check looks for.
-FIELD = re.compile(r"\{\{(.+?)\}\}", re.DOTALL)
 
 
 def template_of(cell) -> str | None:

@@ -93,6 +93,7 @@ STEPS_DIR ?= ../$(notdir $(CURDIR))-steps
 
 steps: setup  ## build the step branches and the steps folder STEPS_DIR to follow them in (FORCE=1 to rebuild)
 	python course/build_steps.py build $(if $(FORCE),--force,) --steps-dir "$(STEPS_DIR)"
+	python -m workbook.offline_plots --project "$(STEPS_DIR)"
 
 # The course's pages, a static site built offline (book/build.py, Sphinx with myst-nb): the
 # lessons with their stored outputs (never rerun), the step branches' READMEs, a landing page.

@@ -1,11 +1,12 @@
 """DVC's plots offline: the page template of `dvc plots show/diff` (workbook.offline_plots) and
 the plots in a notebook (workbook.dvc_plots, from `dvc plots --json`, without running DVC).
 
-The committed `.dvc/config` names a template with the libraries inline, which `make setup` writes
-into `.venv`. In a reproduced copy of the project with that config (and `.venv` beside it, as in
-the step branches' second working folder), the pages DVC writes draw every plot `--json` lists in
-Chromium with the network cut off: every request that is not a file aborted and recorded, no host
-name resolving. DVC's default page there draws no Vega plot and tries the CDN: the cut is real.
+`make setup` writes a template with the libraries inline into `.venv` and names it in
+`.dvc/config.local`. In a reproduced copy of the project with the committed `.dvc/config`, DVC's
+own page is written (no set-up yet); with the template named as set-up names it, the pages DVC
+writes draw every plot `--json` lists in Chromium with the network cut off: every request that is
+not a file aborted and recorded, no host name resolving. DVC's own page there draws no Vega plot
+and tries the CDN: the cut is real.
 """
 
 from __future__ import annotations
@@ -13,7 +14,6 @@ from __future__ import annotations
 import base64
 import contextlib
 import json
-import os
 import re
 import shutil
 from collections.abc import Iterator
@@ -42,16 +42,20 @@ def scripts_of(page: str) -> list[tuple[dict[str, str], str]]:
 
 @pytest.fixture(scope="module")
 def template() -> Path:
-    """The template `make setup` wrote, found through the committed `.dvc/config`."""
+    """The template `make setup` wrote, found through the config DVC reads."""
     path = offline_plots.configured_template(REPO_ROOT)
-    assert path is not None, f"{REPO_ROOT / '.dvc/config'} sets no plots.html_template"
-    assert path.is_file(), f"{path} (plots.html_template in .dvc/config) is missing: run `make setup`"
+    assert path is not None, f"{REPO_ROOT / '.dvc/config.local'} sets no plots.html_template: run `make setup`"
+    assert path.is_file(), f"{path} (plots.html_template in .dvc/config.local) is missing: run `make setup`"
     return path
 
 
-def test_the_template_is_where_the_config_says_up_to_date_with_the_libraries_inline(template):
-    assert template == Path(os.path.normpath(REPO_ROOT / ".venv/share/workbook/dvc-plots-offline.html"))
+def test_the_template_is_where_the_config_says_up_to_date_with_the_libraries_inline(template, tmp_path):
+    assert template.samefile(REPO_ROOT / ".venv/share/workbook/dvc-plots-offline.html")
     assert template.samefile(offline_plots.DEFAULT_OUTPUT)  # where `make setup` writes it
+    # The committed config names no file of an environment: set-up names it where git ignores it.
+    (tmp_path / ".dvc").mkdir()
+    shutil.copyfile(REPO_ROOT / ".dvc" / "config", tmp_path / ".dvc" / "config")
+    assert offline_plots.configured_template(tmp_path) is None
     page = template.read_text(encoding="utf-8")
     assert page == offline_plots.template_html()  # same bytes every time
     scripts = scripts_of(page)
@@ -69,14 +73,19 @@ def test_the_template_is_where_the_config_says_up_to_date_with_the_libraries_inl
     assert "<link" not in page and "@import" not in page
 
 
-def test_the_command_line_writes_the_template_and_says_where(tmp_path, capsys):
-    output = tmp_path / "share" / "template.html"
-    assert offline_plots.main(["--output", str(output)]) == 0
+def test_the_command_line_writes_the_template_and_names_it_in_the_local_config(tmp_path, capsys):
+    output, project = tmp_path / "share" / "template.html", tmp_path / "project"
+    (project / ".dvc").mkdir(parents=True)
+    (project / ".dvc" / "config.local").write_text("['remote \"storage\"']\n    url = /elsewhere\n")
+    assert offline_plots.main(["--output", str(output), "--project", str(project)]) == 0
     assert output.read_text(encoding="utf-8") == offline_plots.template_html()
     printed = capsys.readouterr().out
-    assert f"wrote {output} " in printed
-    # Not the file the project's .dvc/config names: the learner is told how to use it.
-    assert f"dvc config --local plots.html_template {output}" in printed
+    assert f"wrote {output} " in printed and f"named it in {project / '.dvc' / 'config.local'}" in printed
+    assert offline_plots.configured_template(project) == output
+    assert "url = /elsewhere" in (project / ".dvc" / "config.local").read_text()  # other settings kept
+    # A step branch before DVC (no .dvc/ yet, which its .gitignore ignores): made for it.
+    offline_plots.use_template(tmp_path / "step-1", output)
+    assert offline_plots.configured_template(tmp_path / "step-1") == output
 
 
 def test_a_relative_template_path_is_resolved_from_the_dvc_folder_as_dvc_does(tmp_path):
@@ -88,12 +97,12 @@ def test_a_relative_template_path_is_resolved_from_the_dvc_folder_as_dvc_does(tm
 
 @pytest.fixture(scope="module")
 def project(tmp_path_factory, reproduced_project, template) -> Repo:
-    """A reproduced copy of the project: DVC's own page in plots-default/, written with DVC's
-    default config; then this repository's `.dvc/config`, and `.venv` linked beside it."""
+    """A reproduced copy of the project with the committed `.dvc/config`: DVC's own page in
+    plots-default/, as before set-up; then the template named as `make setup` names it."""
     repo = copy_of(reproduced_project, tmp_path_factory.mktemp("offline-plots"))
-    repo.dvc("plots", "show", "-o", "plots-default")
-    (repo.root / ".venv").symlink_to(REPO_ROOT / ".venv", target_is_directory=True)
     shutil.copyfile(REPO_ROOT / ".dvc" / "config", repo.root / ".dvc" / "config")
+    repo.dvc("plots", "show", "-o", "plots-default")
+    offline_plots.use_template(repo.root, template)
     return repo
 
 
@@ -148,7 +157,7 @@ def test_dvc_plots_page_draws_every_plot_with_the_network_cut_off(browser, proje
 def test_without_the_template_dvc_page_draws_no_vega_plot_offline(browser, project):
     """The proof that the cut is real: DVC's own page, in the same browser, draws no Vega plot."""
     expected = expected_plots(project, "show")
-    page_file = project.root / "plots-default" / "index.html"  # written with DVC's default config
+    page_file = project.root / "plots-default" / "index.html"  # written before set-up
     remote = [attrs["src"] for attrs, _ in scripts_of(page_file.read_text(encoding="utf-8")) if attrs.get("src")]
     assert remote and all(src.startswith("https://") for src in remote), remote
     with opened_offline(browser, page_file) as (page, refused, errors):
@@ -160,12 +169,12 @@ def test_without_the_template_dvc_page_draws_no_vega_plot_offline(browser, proje
 
 
 def test_a_missing_template_fails_with_the_message_the_readme_explains(project):
-    # As if `make setup` had not written it: the config names a file that is not there.
-    project.dvc("config", "--local", "plots.html_template", "../no-such-folder/dvc-plots-offline.html")
+    # As if the environment were gone: the local config names a file that is not there.
+    offline_plots.use_template(project.root, project.root / "no-such-folder" / "dvc-plots-offline.html")
     try:
         result = project.dvc("plots", "show", "-o", "plots-missing", check=False)
     finally:
-        project.dvc("config", "--local", "--unset", "plots.html_template")
+        offline_plots.use_template(project.root, offline_plots.configured_template(REPO_ROOT))
     assert result.returncode != 0
     assert MISSING_TEMPLATE_MESSAGE in result.stderr, result.stderr
     assert not (project.root / "plots-missing" / "index.html").exists()

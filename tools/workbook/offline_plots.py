@@ -1,11 +1,13 @@
 """An HTML template with which `dvc plots show` and `dvc plots diff` draw every plot offline.
 
 DVC's default page loads Vega, Vega-Lite and vega-embed from a CDN: offline its Vega-Lite plots
-stay blank. A template (`plots.html_template` in `.dvc/config`) must hold `{plot_divs}`, and DVC
+stay blank. A template (DVC's `plots.html_template` setting) must hold `{plot_divs}`, and DVC
 adds its CDN `<script>` tags only where it has `{scripts}`: this one has none, but the three
 libraries inline, bundled by vl-convert. About 1 MB, so generated, not committed: `make setup`
-runs `python -m workbook.offline_plots` (the same bytes every time), which writes it where the
-committed `.dvc/config` points, `../.venv/share/workbook/dvc-plots-offline.html`.
+runs `python -m workbook.offline_plots` (the same bytes every time), which writes it into the
+environment (`.venv/share/workbook/dvc-plots-offline.html`) and names it in the project's
+`.dvc/config.local`, the config DVC reads only where it exists and git ignores: a checkout
+without it (before set-up, another environment) gets DVC's own page, not a broken path.
 """
 
 from __future__ import annotations
@@ -16,6 +18,8 @@ import sys
 from pathlib import Path
 
 import vl_convert
+
+from workbook.workspace import REPO_ROOT
 
 # Where `make setup` (this module's command line) writes the template by default.
 DEFAULT_OUTPUT = Path(sys.prefix) / "share" / "workbook" / "dvc-plots-offline.html"
@@ -68,16 +72,24 @@ def template_html() -> str:
 
 
 def configured_template(project: Path) -> Path | None:
-    """The file `plots.html_template` in `project/.dvc/config` names (a relative path from `.dvc/`, as
-    DVC reads it), or None."""
-    from configobj import ConfigObj  # what DVC reads its config with
+    """The file DVC's `plots.html_template` names for `project` (its config files merged, as DVC
+    reads them; a relative path from `.dvc/`, as `dvc plots` resolves it), or None."""
+    from dvc.config import Config
 
-    config = project / ".dvc" / "config"
-    value = ConfigObj(str(config), encoding="utf-8").get("plots", {}).get("html_template") if config.is_file() else None
+    value = Config(dvc_dir=project / ".dvc")["plots"].get("html_template")
     if not value:
         return None
     path = Path(value)
     return path if path.is_absolute() else Path(os.path.normpath(project / ".dvc" / path))
+
+
+def use_template(project: Path, template: Path) -> None:
+    """Name `template` as `plots.html_template` in `project/.dvc/config.local` (DVC's own writer,
+    other settings kept), as `dvc config --local` does; `.dvc/` is made where a step lacks it."""
+    from dvc.config import Config
+
+    with Config(dvc_dir=project / ".dvc").edit("local") as config:
+        config["plots"]["html_template"] = str(template)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -86,6 +98,9 @@ def main(argv: list[str] | None = None) -> int:
         description="Write the HTML template with which `dvc plots show/diff` draw every plot offline.",
     )
     parser.add_argument("--output", type=Path, default=DEFAULT_OUTPUT, help="where to write it (default: %(default)s)")
+    parser.add_argument(
+        "--project", type=Path, default=REPO_ROOT, help="whose .dvc/config.local names it (default: %(default)s)"
+    )
     args = parser.parse_args(argv)
     output = args.output.absolute()
     output.parent.mkdir(parents=True, exist_ok=True)
@@ -93,16 +108,8 @@ def main(argv: list[str] | None = None) -> int:
     partial.write_text(template_html(), encoding="utf-8")
     os.replace(partial, output)
     print(f"wrote {output} ({output.stat().st_size // 1024} KiB): the HTML template of `dvc plots show`, offline")
-
-    # Not the file .dvc/config names (a conda environment, say): DVC would not find it.
-    from workbook.workspace import REPO_ROOT
-
-    named = configured_template(REPO_ROOT)
-    if named is None or not (named.is_file() and named.samefile(output)):
-        print(
-            f"note: {REPO_ROOT / '.dvc' / 'config'} names {named} as plots.html_template, not this file; "
-            f"to use this one: dvc config --local plots.html_template {output}"
-        )
+    use_template(args.project, output)
+    print(f"named it in {args.project.absolute() / '.dvc' / 'config.local'} (plots.html_template)")
     return 0
 
 

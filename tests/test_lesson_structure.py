@@ -63,11 +63,13 @@ def test_seven_lessons_in_the_project_kernel_typing_dvc_as_in_a_terminal():
     counts = [measures.visible_counts(cells) for cells in CELLS.values()]
     typed, wrapped = sum(c["dvc_typed"] for c in counts), sum(c["dvc_wrapped"] for c in counts)
     assert typed >= 9 * wrapped and typed > 0, f"{typed} DVC commands typed, {wrapped} inside Python: 9 in 10 typed"
+    templated = {number for number, cells in CELLS.items() for cell in cells if runner.template_of(cell, "markdown")}
+    assert {"01", "03"} <= templated, "lessons 1 and 3 quote figures of their runs through templates"
 
 
 def test_lesson_is_a_chapter_at_a_readers_pace(cells):
-    """Up front how long a lesson takes to study (not to run) and what it teaches, at the
-    end what to keep; the text speaks of the project, never of the course's tests."""
+    """Up front how long a lesson takes to study (not to run) and what it teaches, then its one
+    set-up cell, at the end what to keep; the text speaks of the project, never of the course's tests."""
     first, last = cells[0], cells[-1]
     assert first.cell_type == "markdown" and first.source.startswith("# Lesson ")
     assert (found := STUDY_TIME.search(first.source)), "no study time in the title cell"
@@ -78,6 +80,9 @@ def test_lesson_is_a_chapter_at_a_readers_pace(cells):
     assert abs(stated - measured) <= 10, f"says {stated} minutes, measures {measured:.0f}"
     assert 10 <= stated <= 90 and measured <= 92.5, f"{measured:.0f} minutes: split or trim it"
     assert not TALK_OF_TESTS.findall(text(cells)), TALK_OF_TESTS.findall(text(cells))
+    code = numbered(cells)
+    setups = [number for number, cell in code if "setup" in tags(cell)]
+    assert setups in ([], [code[0][0]]), f"one set-up cell, the first code cell: {setups}"
 
 
 @pytest.mark.parametrize("number", sorted(BRANCHES.keys() | TEAM_LOOP.keys()))
@@ -104,16 +109,6 @@ def edits_matching_a_value(line: str) -> list[str]:
     return [pattern for _, pattern in SED_PATTERN.findall(line) if not pattern.rstrip("$").endswith(".*")]
 
 
-def test_lessons_change_parameters_by_key_not_by_matching_text(cells):
-    found = [
-        f"cell {number}: {line.strip()}"
-        for number, cell in numbered(cells)
-        for line in cell.source.splitlines()
-        if ("yaml" in line or "params" in line) and edits_matching_a_value(line)
-    ]
-    assert not found, "\n".join(found)
-
-
 @pytest.mark.parametrize(
     ("line", "by_value"),
     [
@@ -129,43 +124,54 @@ def test_an_edit_by_old_value_is_told_from_an_edit_by_key(line, by_value):
     assert bool(edits_matching_a_value(line)) == by_value
 
 
+# The rules every cell of a kind keeps: a function (cell -> its problems), its docstring the rule.
 # Visible code cells hold only what a learner would type in their own project; the proofs sit
 # in collapsed cells tagged for what they are, which a rendered page drops (remove-input).
 COMMAND_IN_PYTHON = re.compile(r"""["'](git|dvc|papermill|cml)\s""")
+DEFAULTS = [
+    (dotted, value)
+    for dotted, value in param_leaves(yaml.safe_load((REPO_ROOT / "params.yaml").read_text()))
+    if not isinstance(value, dict | list)
+]
 
 
-def test_visible_cells_hold_only_what_a_learner_types(cells):
-    counts = measures.visible_counts(cells)
-    assert counts["asserts"] == 0, f"{counts['asserts']} assertion lines in visible cells"
-    assert counts["machinery"] == 0, f"{counts['machinery']} lines of the course's machinery"
-    wrapped = [
-        f"cell {cells.index(cell) + 1}: {line.strip()}"
-        for cell in measures.visible_code(cells)
-        if not measures.is_shell(cell)
-        for line in measures.code_lines(cell)
-        if not line.lstrip().startswith("!") and COMMAND_IN_PYTHON.search(line)
+def changes_parameters_by_key(cell) -> list[str]:
+    """A parameter is changed by its key, never by matching its old text"""
+    return [
+        line.strip()
+        for line in cell.source.splitlines()
+        if re.search("yaml|params", line) and edits_matching_a_value(line)
     ]
-    assert not wrapped, "commands inside Python strings:\n" + "\n".join(wrapped)
 
 
-def test_collapsed_cells_are_tagged_for_what_they_are(cells):
-    problems = []
-    code = numbered(cells)
-    for number, cell in code:
-        kinds = [tag for tag in tags(cell) if tag in measures.HIDDEN_TAGS]
-        if measures.hidden(cell) != bool(kinds):
-            problems.append(f"cell {number}: collapsed if and only if tagged one of {measures.HIDDEN_TAGS}")
-        elif kinds and (len(kinds) != 1 or "remove-input" not in tags(cell)):
-            problems.append(f"cell {number}: one of {measures.HIDDEN_TAGS} and remove-input, not {tags(cell)}")
-        if "check" in kinds and cell.get("outputs"):
-            problems.append(f"cell {number}: a check prints nothing when it passes")
-    setups = [number for number, cell in code if "setup" in tags(cell)]
-    if len(setups) > 1 or (setups and setups[0] != code[0][0]):
-        problems.append(f"one set-up cell, the first code cell: {setups}")
-    assert not problems, "\n".join(problems)
+def holds_only_what_a_learner_types(cell) -> list[str]:
+    """A visible code cell holds no assertion, no course machinery and no command inside a Python string"""
+    counts = measures.visible_counts([cell])
+    problems = [f"{counts[kind]} lines of {kind}" for kind in ("asserts", "machinery") if counts[kind]]
+    if measures.visible_code([cell]) and not measures.is_shell(cell):
+        problems += [
+            f"a command inside a Python string: {line.strip()}"
+            for line in measures.code_lines(cell)
+            if not line.lstrip().startswith("!") and COMMAND_IN_PYTHON.search(line)
+        ]
+    return problems
 
 
-def test_stored_outputs_fit_on_a_screen(cells):
+def is_tagged_for_what_it_is(cell) -> list[str]:
+    """A code cell is collapsed if and only if tagged for what it is, and a check prints nothing when it passes"""
+    problems, kinds = [], [tag for tag in tags(cell) if tag in measures.HIDDEN_TAGS]
+    if measures.hidden(cell) != bool(kinds):
+        problems.append(f"collapsed if and only if tagged one of {measures.HIDDEN_TAGS}")
+    elif kinds and (len(kinds) != 1 or "remove-input" not in tags(cell)):
+        problems.append(f"one of {measures.HIDDEN_TAGS} and remove-input, not {tags(cell)}")
+    if "check" in kinds and cell.get("outputs"):
+        problems.append("a check prints nothing when it passes")
+    return problems
+
+
+def fits_on_a_screen(cell) -> list[str]:
+    """A code cell's stored outputs fit on a screen (else shorten them, or tag the cell long-output)"""
+
     def lines(output) -> int:
         data = output.get("data", {})
         if output.get("output_type") == "stream":
@@ -173,35 +179,49 @@ def test_stored_outputs_fit_on_a_screen(cells):
         rich = {"image/png", "text/html", "image/svg+xml"} & set(data)
         return data["text/plain"].rstrip("\n").count("\n") + 1 if "text/plain" in data and not rich else 0
 
-    long = [
-        f"cell {number}: {count} lines"
-        for number, cell in numbered(cells)
-        if "long-output" not in tags(cell) and (count := sum(map(lines, cell.get("outputs", [])))) > MAX_OUTPUT_LINES
-    ]
-    assert not long, f"over {MAX_OUTPUT_LINES} lines (shorten, or tag the cell long-output):\n" + "\n".join(long)
+    count = sum(map(lines, cell.get("outputs", [])))
+    return (
+        [] if "long-output" in tags(cell) or count <= MAX_OUTPUT_LINES else [f"{count} lines, over {MAX_OUTPUT_LINES}"]
+    )
 
 
-def test_no_lesson_keeps_its_own_copy_of_params_yaml(cells):
+def shows_params_yaml_as_it_is(cell) -> list[str]:
     """A code cell that shows a value of params.yaml is rendered from it (its params template,
     `make lessons`); a default written next to its key (`cv: 3`, `"test_size": 0.2`,
-    `random_state=42`) in any other cell would go stale when the default moves."""
-    stale = [
-        f"cell {number}"
-        for number, cell in numbered(cells)
-        if (template := runner.params_template_of(cell)) is not None
-        and runner.render_params_template(template) != cell.source
+    `random_state=42`) in any other cell would go stale when the default moves"""
+    if (template := runner.template_of(cell, "code")) is not None:
+        return [] if runner.render_params_template(template) == cell.source else ["not rendered from params.yaml"]
+    if measures.is_shell(cell):
+        return []
+    return [
+        f"a copy of params.yaml's default {dotted} = {value}"
+        for dotted, value in DEFAULTS
+        if measures.written_next_to_its_key(dotted, value).search(cell.source)
     ]
-    assert not stale, "not rendered from the current params.yaml (make lessons): " + ", ".join(stale)
-    copies = [
-        f"cell {number}: {dotted} = {value}"
-        for dotted, value in param_leaves(yaml.safe_load((REPO_ROOT / "params.yaml").read_text()))
-        if not isinstance(value, dict | list)
-        for number, cell in numbered(cells)
-        if runner.params_template_of(cell) is None
-        and not measures.is_shell(cell)
-        and measures.written_next_to_its_key(dotted, value).search(cell.source)
+
+
+def rendering_pattern(template: str) -> re.Pattern:
+    pieces = literal_text(template)
+    return re.compile("(.+?)".join(re.escape(piece) for piece in pieces), re.DOTALL)
+
+
+def is_its_templates_rendering(cell) -> list[str]:
+    """Text rendered from a template (`make lessons`) is its rendering: an edit of the text alone
+    (the next run would undo it) or of the template alone (not yet run) fails"""
+    template = runner.template_of(cell, "markdown")
+    return [] if template is None or rendering_pattern(template).fullmatch(cell.source) else ["edit the template"]
+
+
+CODE_RULES = (changes_parameters_by_key, holds_only_what_a_learner_types, is_tagged_for_what_it_is, fits_on_a_screen)
+CELL_RULES = dict.fromkeys((*CODE_RULES, shows_params_yaml_as_it_is), "code") | {is_its_templates_rendering: "markdown"}
+
+
+@pytest.mark.parametrize("rule", CELL_RULES, ids=lambda rule: rule.__name__)
+def test_every_cell_keeps_the_rule(cells, rule):
+    broken = [
+        f"cell {number}: {problem}" for number, cell in numbered(cells, CELL_RULES[rule]) for problem in rule(cell)
     ]
-    assert not copies, "copies of params.yaml's defaults (render the cell from params.yaml):\n" + "\n".join(copies)
+    assert not broken, f"{rule.__doc__}:\n" + "\n".join(broken)
 
 
 # A figure quoted in a lesson's text is in its stored outputs (as printed or rounded to the
@@ -223,24 +243,6 @@ def stale_figures(cells: list) -> list[str]:
 def test_figures_in_the_text_come_from_the_lessons_outputs(cells):
     assert not (stale := stale_figures(cells)), "figures in the text that no output shows:\n" + "\n".join(stale)
     assert stale_figures([*cells, new_markdown_cell("F1 went up to 0.987654.")]) == [f"cell {len(cells) + 1}: 0.987654"]
-
-
-# Text rendered from a template (`make lessons`) is its rendering: an edit of the text alone
-# (the next run would undo it) or of the template alone (not yet run) fails.
-def rendering_pattern(template: str) -> re.Pattern:
-    pieces = literal_text(template)
-    return re.compile("(.+?)".join(re.escape(piece) for piece in pieces), re.DOTALL)
-
-
-def test_templated_text_is_its_templates_rendering(cells):
-    """Lessons 1 and 3 quote figures of their runs through templates."""
-    assert {"01", "03"} <= {number for number, cells in CELLS.items() for cell in cells if runner.template_of(cell)}
-    wrong = [
-        f"cell {number}"
-        for number, cell in enumerate(cells, 1)
-        if (template := runner.template_of(cell)) is not None and not rendering_pattern(template).fullmatch(cell.source)
-    ]
-    assert not wrong, "not its template's rendering (edit the template, then make lessons): " + ", ".join(wrong)
 
 
 def write_lesson(path: Path, *cells) -> Path:
@@ -290,32 +292,24 @@ def test_a_rerun_keeps_outputs_that_differ_only_in_volatile_parts():
 
 
 # An exercise: the task, an empty answer cell, a one-line check of the answer, then the solution
-# under a `Solution` heading stored collapsed, ending with the check passing.
-EXERCISE = re.compile(r"^(#{2,4}) Exercise\b(?!s)")
+# under a `Solution` heading stored collapsed, ending with the check passing. Its section is
+# the cells up to the next heading of its level or above.
 SOLUTION = re.compile(r"^(#{3,5}) Solution\b")
 HEADING = re.compile(r"^(#{1,6}) ")
 COLLAPSED = "jp-MarkdownHeadingCollapsed"
 
 
-def exercises(cells: list) -> list[tuple[int, int, list]]:
-    """(cell number, heading level, the cells of the section) for each exercise heading."""
-    found = []
-    for number, cell in numbered(cells, "markdown"):
-        if match := EXERCISE.match(cell.source.split("\n", 1)[0]):
-            level, section = len(match.group(1)), []
-            for later in cells[number:]:
-                heading = HEADING.match(later.source) if later.cell_type == "markdown" else None
-                if heading and len(heading.group(1)) <= level:
-                    break
-                section.append(later)
-            found.append((number, level, section))
-    return found
-
-
 def exercise_problems(cells: list) -> list[str]:
-    problems = []
-    for number, level, section in exercises(cells):
-        where = f"exercise at cell {number}"
+    problems, found = [], False
+    for number, cell in numbered(cells, "markdown"):
+        if not (match := measures.EXERCISE.match(cell.source)):
+            continue
+        found, level, section, where = True, len(match.group(1)), [], f"exercise at cell {number}"
+        for later in cells[number:]:
+            heading = HEADING.match(later.source) if later.cell_type == "markdown" else None
+            if heading and len(heading.group(1)) <= level:
+                break
+            section.append(later)
         heads = [i for i, c in enumerate(section) if c.cell_type == "markdown" and SOLUTION.match(c.source)]
         if not heads:
             problems.append(f"{where}: no Solution heading")
@@ -342,11 +336,10 @@ def exercise_problems(cells: list) -> list[str]:
             problems.append(f"{where}: the code under the Solution heading must be tagged 'solution'")
         if last is None or "exercise-check" not in tags(last) or not shown(last).startswith("works: "):
             problems.append(f"{where}: the solution does not end with its check passing ('works: ...')")
-    return problems
+    return problems if found else ["no exercise"]
 
 
 def test_every_exercise_has_an_answer_cell_a_check_and_a_hidden_solution(cells):
-    assert exercises(cells), "no exercise"
     assert not (problems := exercise_problems(cells)), "\n".join(problems)
 
 
@@ -365,6 +358,7 @@ def test_an_exercise_whose_solution_shows_is_found():
         new_markdown_cell("## Recap"),
     ]
     assert exercise_problems(cells) == []
+    assert exercise_problems(cells[1:]) == ["no exercise"]
     cells[3].metadata = {}
     where = "exercise at cell 1: "
     assert exercise_problems(cells) == [f"{where}the Solution heading is not stored collapsed ({COLLAPSED})"]

@@ -1,24 +1,17 @@
 """What JupyterLab saves: a notebook opened and saved stays as committed.
 
-JupyterLab fills a notebook's `language_info` from the running kernel when it opens the
-notebook, so the tab is "dirty" at once and autosave writes, for example, the kernel's exact
-Python version (`3.11.7`), which differs by machine: a lesson opened and never run shows as
-modified in git, and `git switch` refuses. The stage notebooks (`stages/*.ipynb`) have a
-second problem: run in JupyterLab to explore them, they would be saved with their outputs,
-so git shows them modified and DVC, which hashes the notebook, reruns the stage.
+JupyterLab fills `language_info` from the kernel when it opens a notebook, so autosave
+writes the kernel's exact Python version (`3.11.7`, by machine): a lesson opened and never
+run would show as modified and `git switch` refuse. A stage notebook run in JupyterLab would
+be saved with its outputs, so git shows it modified and DVC, which hashes it, reruns the stage.
 
-`pre_save` is a jupyter_server pre-save hook (the documented
-`FileContentsManager.pre_save_hook` trait, an import string). Before a notebook is written,
-it keeps `language_info` as the file on disk has it, and saves a stage notebook (in a
-`stages/` folder beside a `dvc.yaml` or a `params.yaml`) without outputs, execution counts
-or the cell metadata of a run or a view: `notebook_hygiene.for_save`, where the course's
-other notebook writers keep their rules too. Edits to the code are saved as usual.
-
-`make setup` installs the hook for every `jupyter lab` (or `jupyter server`) started from
-`.venv`: `python -m workbook.jupyter_save install` sets it in the environment's own server
-config file, `.venv/etc/jupyter/jupyter_server_config.json`, keeping whatever else that file
-holds. (Not in `jupyter_server_config.d/`: jupyter_server reads only the extensions to
-enable, `ServerApp.jpserver_extensions`, from the files in that folder.)
+`pre_save`, a jupyter_server pre-save hook (`FileContentsManager.pre_save_hook`), applies
+`notebook_hygiene.for_save` before a notebook is written: `language_info` as on disk, and a
+stage notebook without the outputs and metadata of a run; edits to the code are saved.
+`make setup` runs `python -m workbook.jupyter_save install`, which sets the hook in the
+environment's own server config, `.venv/etc/jupyter/jupyter_server_config.json`, keeping the
+rest of that file (not in `jupyter_server_config.d/`, where jupyter_server reads only
+`ServerApp.jpserver_extensions`).
 """
 
 from __future__ import annotations

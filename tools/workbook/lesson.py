@@ -1,28 +1,18 @@
 """What a lesson's collapsed cells use: its workspace, and what its checks read.
 
-A learner sees commands as typed in a terminal (`%%bash` cells, `!` lines) and what the
-terminal prints. The proof that a demo did what the text says sits in cells stored
-collapsed (`metadata.jupyter.source_hidden`) and tagged `check`, which read what the cell
-above printed (`shown()`) and the project's state, and raise if the claim is false.
+A learner sees commands as typed in a terminal (`%%bash` cells, `!` lines) and what they
+print. The proof that a demo did what the text says sits in collapsed cells tagged `check`,
+which read what the cell above printed (`shown()`) and the project's state, and raise if the
+claim is false. Each lesson opens with one collapsed `setup` cell, `ws = start("03-pipelines")`:
+the lesson's scratch workspace (`workbook.workspace`), the kernel moved into it, and
 
-Each lesson opens with one collapsed set-up cell, tagged `setup`:
-
-    from workbook.lesson import start
-    ws = start("03-pipelines")
-
-`start` makes the lesson's scratch workspace (`workbook.workspace`: git and DVC isolated,
-never the learner's checkout), moves the kernel into it and arranges two things the
-commands need to be proven:
-
-- every `%%bash` cell stops at its first failing command, and a failure fails the cell
-  (and so the lesson run), as `set -e -o pipefail` in a script would; bash reads these
-  settings from the file `BASH_ENV` names. Its stderr joins its stdout, so the cell's
-  output is one stream in the order a terminal shows it. A demo of a command that fails
-  shows that with `|| echo "exit code: $?"`, as a learner could type it;
-- a `!` line whose command fails fails its cell too (IPython itself only notes the exit
-  code in `_exit_code`);
-- what each cell prints is recorded, so the next (collapsed) cell can check it:
-  `shown()`. Jupyter keeps outputs in the front end only, so the kernel must record them.
+- a `%%bash` cell that stops at its first failing command and then fails (and so the lesson
+  run), as `set -e -o pipefail` in a script, read from the file `BASH_ENV` names; its stderr
+  joins its stdout, one stream in a terminal's order (a demo of a failure types
+  `|| echo "exit code: $?"`);
+- a `!` line whose command fails fails its cell (IPython itself only sets `_exit_code`);
+- what each cell prints recorded by the kernel for `shown()` (Jupyter keeps outputs in the
+  front end only).
 """
 
 from __future__ import annotations
@@ -117,9 +107,7 @@ def shown() -> str:
 
 def run(command: str, cwd: str | Path | None = None) -> str:
     """Run a bash command for a check; its output (stderr joined), or an error naming it."""
-    done = subprocess.run(
-        ["bash", "-c", command], cwd=cwd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
-    )
+    done = subprocess.run(["bash", "-c", command], cwd=cwd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     if done.returncode != 0:
         raise RuntimeError(f"`{command}` failed (exit {done.returncode}):\n{done.stdout}")
     return done.stdout

@@ -14,7 +14,7 @@ import sys
 from pathlib import Path
 
 HIDDEN_TAGS = ("setup", "check", "exercise-check", "figure")
-EXERCISE = re.compile(r"^#{2,4} Exercise\b(?!s)", re.MULTILINE)
+EXERCISE = re.compile(r"^(#{2,4}) Exercise\b(?!s)", re.MULTILINE)  # the group: its heading level
 MACHINERY = re.compile(r"\bworkbook\b|\bsubprocess\b|\bos\.chdir\b")
 DVC_COMMAND = re.compile(r"(?<![\w./-])dvc\s+[a-z]")  # `dvc repro`, not `.dvc/config` or `dvc.yaml`
 

@@ -39,12 +39,9 @@ def _yaml() -> YAML:
 def set_params(
     path: str | Path, changes: dict[str, Any], output: str | Path | None = None, *, add: bool = False
 ) -> dict[str, Any]:
-    """Set each dotted key of `changes` in the YAML file `path`; write to `output` (default: `path`).
-
-    Return the old value of each key (None for a key added). A key not in the file is a
-    ParamsError and nothing is written; with `add`, a missing last part of a key is added.
-    The file is replaced in one step, never half-written.
-    """
+    """Set each dotted key of `changes` in the YAML file `path`, written to `output` (default:
+    `path`) in one step; the old value of each key (None: added). A key not in the file is a
+    ParamsError, nothing written; with `add`, a missing last part of a key is added."""
     path = Path(path)
     yaml = _yaml()
     try:

@@ -1,9 +1,7 @@
-"""The course's one template renderer: Jinja2 with `StrictUndefined`.
-
-Used for the code cells of a lesson rendered from params.yaml (`make lessons`), the text a
-lesson fills from its kernel's names (rendered in that kernel), and the step branches' files
-rendered from main's params and metrics (`make steps`). A field that names a missing key fails, naming the
-template's place and the key, instead of printing an empty string.
+"""The course's one template renderer, Jinja2 with `StrictUndefined`: for a lesson's cells
+(from params.yaml, or its kernel's names) and the step branches' files (`make steps`). A field
+that names a missing key fails, naming the template's place and the key, instead of printing
+an empty string.
 """
 
 from __future__ import annotations
@@ -12,7 +10,6 @@ import json
 from typing import Any
 
 import jinja2
-import jinja2.meta
 import yaml
 
 
@@ -54,11 +51,6 @@ def render(template: str, where: str, /, **names: Any) -> str:
         return ENVIRONMENT.from_string(template).render(**names)
     except jinja2.TemplateError as error:
         raise TemplateError(f"{where}: {type(error).__name__}: {error}") from None
-
-
-def names_in(template: str) -> set[str]:
-    """The names a template reads (what a caller must supply)."""
-    return jinja2.meta.find_undeclared_variables(ENVIRONMENT.parse(template)) - set(ENVIRONMENT.globals)
 
 
 def literal_text(template: str) -> list[str]:

@@ -2,33 +2,27 @@
 
 `python -m workbook.run_lessons [-j N] [lessons/03-*.ipynb ...]` executes each notebook in a
 fresh kernel of the project's environment, from its own folder, and writes it back in place
-with its new outputs; two lessons at a time by default (each has its own kernel and scratch
-workspace), the longest first. Execution and the merging of stream chunks are nbconvert's own
-preprocessors (`ExecutePreprocessor`, `CoalesceStreamsPreprocessor`); what is stored is
-`notebook_hygiene`'s: no Python version, this checkout's absolute path in outputs as
-`/path/to/workbook/...`, and a cell's stored outputs kept where the new ones differ only in
-what the lesson checks treat as volatile (tests/nbval_sanitize.cfg: clock times, queue task
-ids, durations). A rerun that changes nothing leaves the files unchanged, on any machine. The
-tests (nbval, strict) then check that the stored outputs are what a run gives.
+only when every cell ran; two lessons at a time by default (each has its own kernel and
+scratch workspace), the longest first. Execution and the merging of stream chunks are
+nbconvert's (`ExecutePreprocessor`, `CoalesceStreamsPreprocessor`); what is stored is
+`notebook_hygiene`'s: no Python version, this checkout's path as `/path/to/workbook/...`, and
+a cell's stored outputs kept where the new ones differ only in what the lesson checks (nbval,
+tests/nbval_sanitize.cfg) treat as volatile: a rerun that changes nothing changes no file.
 
-Figures in a lesson's text come from its run: a markdown cell whose metadata holds
-`workbook.template` (Jinja2, as every template of the course) is rewritten from that template
-when the lesson runs, rendered by `workbook.render` in the lesson's kernel after its last cell,
-with the kernel's names (Jupyter's `user_expressions`, so nothing shows as an output): the
-names it uses must keep their value to the end. "F1 went from {{ old_f1 }} to {{ new_f1 }}"
-can then not go stale when a default changes. A field that fails stops the run, naming the
+Cells are rendered from Jinja2 templates in their metadata (`workbook.render`). A code cell's
+`workbook.params_template` is rendered from params.yaml before it runs (`{{ params.train.cv }}`,
+`{{ params.train | to_yaml }}`), so a new default reaches the lesson. A markdown cell's
+`workbook.template` is rendered in the lesson's kernel after its last cell, with the kernel's
+names (Jupyter's `user_expressions`: nothing shows as an output), so "F1 went from
+{{ old_f1 }} to {{ new_f1 }}" cannot go stale. A field that fails stops the run, naming the
 lesson and cell.
-
-A code cell that shows a value of params.yaml as a learner would type it (lesson 1's and
-lesson 3's prototype, lesson 5's DVCLive loop) is rendered from params.yaml before it runs:
-its metadata's `workbook.params_template` is a Jinja2 template (`{{ params.train.cv }}`,
-`{{ params.train | to_yaml }}`), so a new default reaches the lesson at `make lessons`.
 """
 
 from __future__ import annotations
 
 import argparse
 import ast
+import functools
 import multiprocessing
 import os
 import sys
@@ -56,25 +50,14 @@ def keep_unchanged_outputs(old: nbformat.NotebookNode, new: nbformat.NotebookNod
     return hygiene.keep_unchanged_outputs(old, new, hygiene.volatile_patterns(SANITIZE))
 
 
-def lesson_paths(args: list[str]) -> list[Path]:
-    """The notebooks named in `args`, or every lesson."""
-    if args:
-        return [Path(a).resolve() for a in args]
-    return sorted(LESSONS_DIR.glob("[0-9][0-9]-*.ipynb"))
+TEMPLATE_KEYS = {"markdown": "template", "code": "params_template"}  # by the kind of cell
 
 
-def template_of(cell) -> str | None:
-    """The template a markdown cell's text is rendered from, if it has one."""
-    if cell.get("cell_type") != "markdown":
+def template_of(cell, kind: str) -> str | None:
+    """The template a `kind` cell is rendered from (metadata `workbook.<TEMPLATE_KEYS[kind]>`), if any."""
+    if cell.get("cell_type") != kind:
         return None
-    return cell.get("metadata", {}).get("workbook", {}).get("template")
-
-
-def params_template_of(cell) -> str | None:
-    """The Jinja2 template a code cell's source is rendered from (with params.yaml), if any."""
-    if cell.get("cell_type") != "code":
-        return None
-    return cell.get("metadata", {}).get("workbook", {}).get("params_template")
+    return cell.get("metadata", {}).get("workbook", {}).get(TEMPLATE_KEYS[kind])
 
 
 def render_params_template(template: str, params_file: Path = PARAMS_FILE) -> str:
@@ -89,13 +72,13 @@ class LessonExecutor(ExecutePreprocessor):
     is still there, renders the templated markdown cells."""
 
     def preprocess_cell(self, cell, resources, index):
-        if (params_template := params_template_of(cell)) is not None:
+        if (params_template := template_of(cell, "code")) is not None:
             cell.source = render_params_template(params_template)
-        if template_of(cell) is None:
+        if template_of(cell, "markdown") is None:
             cell, resources = super().preprocess_cell(cell, resources, index)
         if index == len(self.nb.cells) - 1:
             for number, templated in enumerate(self.nb.cells, 1):
-                if (template := template_of(templated)) is not None:
+                if (template := template_of(templated, "markdown")) is not None:
                     templated.source = run_sync(self.render)(template, number)
         return cell, self.resources
 
@@ -152,10 +135,6 @@ def code_cells(path: Path) -> int:
     return sum(cell.cell_type == "code" for cell in nbformat.read(path, as_version=4).cells)
 
 
-def run_quietly(path: Path) -> None:
-    run_lesson(path, progress=False)
-
-
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m workbook.run_lessons", description=__doc__.split("\n\n")[0])
     parser.add_argument("lessons", nargs="*", help="lesson notebooks (default: every lesson)")
@@ -167,7 +146,7 @@ def main(argv: list[str] | None = None) -> int:
         help="lessons run at a time, each in its own process and workspace (default: 2, or 1 on one core)",
     )
     args = parser.parse_args(sys.argv[1:] if argv is None else argv)
-    paths = lesson_paths(args.lessons)
+    paths = [Path(a).resolve() for a in args.lessons] or sorted(LESSONS_DIR.glob("[0-9][0-9]-*.ipynb"))
     if not paths:
         print(f"error: no lesson notebooks in {LESSONS_DIR}", file=sys.stderr)
         return 1
@@ -176,23 +155,19 @@ def main(argv: list[str] | None = None) -> int:
             print(f"==> [{index}/{len(paths)}] {path.relative_to(REPO_ROOT)}", file=sys.stderr)
             run_lesson(path)
         return 0
-    # Each lesson has its own kernel and scratch workspace, so two can run side by side; the
-    # longest (most code cells) start first. A failed lesson leaves its file as it was.
     print(f"==> {len(paths)} lessons, {args.jobs} at a time", file=sys.stderr)
     failed = []
     with ProcessPoolExecutor(args.jobs, mp_context=multiprocessing.get_context("spawn")) as pool:
-        futures = {pool.submit(run_quietly, path): path for path in sorted(paths, key=code_cells, reverse=True)}
+        quietly = functools.partial(run_lesson, progress=False)
+        futures = {pool.submit(quietly, path): path for path in sorted(paths, key=code_cells, reverse=True)}
         for future in as_completed(futures):
             if (error := future.exception()) is not None:
                 failed.append(futures[future])
                 print(f"error: {futures[future].name}: {type(error).__name__}: {error}", file=sys.stderr)
     if failed:
-        print(
-            f"error: {len(failed)} lessons failed and were left as they were: " + ", ".join(p.name for p in failed),
-            file=sys.stderr,
-        )
-        return 1
-    return 0
+        names = ", ".join(path.name for path in failed)
+        print(f"error: {len(failed)} lessons failed and were left as they were: {names}", file=sys.stderr)
+    return 1 if failed else 0
 
 
 if __name__ == "__main__":

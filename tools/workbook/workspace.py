@@ -1,18 +1,14 @@
-"""Scratch workspaces for the lessons.
+"""Scratch workspaces for the lessons: `workspace/<lesson>/` at the repository root (git and
+DVC ignore it), created fresh each time the lesson runs; the learner's checkout is never
+committed to, reset or written into. A lesson gives the same output everywhere and every time:
 
-Every lesson that runs git or DVC works in a folder of its own under `workspace/` at
-the repository root (git and DVC ignore it), created fresh each time the lesson runs.
-The learner's own checkout is never committed to, reset or written into.
-
-A workspace also isolates the tools from the learner's machine, so a lesson gives the
-same output everywhere and every time:
-- git reads a config of the workspace's own (a fixed author, `main` as the first
-  branch, fixed commit dates), never the learner's `~/.gitconfig`, and stops looking
-  for a repository at the workspace's edge, so a command typed before `git init`
-  fails instead of reaching the learner's repository;
+- git reads a config of the workspace's own (a fixed author, `main` as the first branch,
+  fixed commit dates), never `~/.gitconfig`, and stops looking for a repository at the
+  workspace's edge: a command typed before `git init` fails instead of reaching the
+  learner's repository;
 - DVC reads a global config of the workspace's own: no update check, no analytics;
-- the environment's own `dvc`, `papermill` and `python` come first on PATH, even
-  when JupyterLab was started without activating the environment.
+- the environment's own `dvc`, `papermill` and `python` come first on PATH, even when
+  JupyterLab was started without activating the environment.
 """
 
 from __future__ import annotations
@@ -26,7 +22,6 @@ from pathlib import Path
 REPO_ROOT = Path(__file__).resolve().parents[2]  # tools/workbook/workspace.py
 WORKSPACES = REPO_ROOT / "workspace"
 
-# What `copy_project` copies by default: the course project minus anything produced.
 PROJECT_FILES = ("src", "stages", "params.yaml", "dvc.yaml", "pyproject.toml")
 FIXED_DATE = "2024-01-01T12:00:00+00:00"
 
@@ -62,7 +57,7 @@ class Workspace:
         return self.root.joinpath(*parts)
 
     def copy_project(self, dest: str = "project", files: tuple[str, ...] = PROJECT_FILES) -> Path:
-        """Copy the course project's `files` (from the repository root) into `dest`."""
+        """Copy the course project's `files` (by default its sources, nothing produced) into `dest`."""
         target = self.root / dest
         target.mkdir(parents=True, exist_ok=True)
         ignore = shutil.ignore_patterns("__pycache__", "*.egg-info", ".ipynb_checkpoints")
@@ -108,20 +103,14 @@ def write_configs(home: Path) -> None:
 
 
 def isolated_environ(home: Path, ceiling: Path) -> dict[str, str]:
-    """A copy of this process's environment with git and DVC isolated under `home`.
-
-    For tests and benchmarks that run git or DVC in a temporary folder (`ceiling`).
-    """
+    """This process's environment with git and DVC isolated under `home`, for a temporary folder `ceiling`."""
     write_configs(home)
     return {**os.environ, **isolation_env(home, ceiling)}
 
 
 def new_workspace(name: str) -> Workspace:
-    """Create `workspace/<name>/` afresh (removing an old one) and isolate git and DVC.
-
-    The isolation is applied to this process's environment, so every `!git ...` or
-    `!dvc ...` a notebook runs afterwards uses it.
-    """
+    """Create `workspace/<name>/` afresh and isolate git and DVC in this process's environment,
+    so every `!git ...` or `!dvc ...` a notebook runs afterwards uses it."""
     if not name or "/" in name or name.startswith("."):
         raise ValueError(f"workspace name {name!r}: expected a plain folder name")
     root = WORKSPACES / name

@@ -1,13 +1,7 @@
-"""Pictures of what no command prints, drawn offline with matplotlib from a lesson's run.
-
-Each picture module returns a matplotlib Figure, which a lesson's figure cell shows inline
-(a PNG, so it reads the same in JupyterLab and in GitHub's notebook view):
-
-- `storage` (lesson 4): workspace, git, DVC cache and the two remotes, with a project's file;
-- `flow` (lesson 7): data registry -> project -> CI runner -> pull-request comment.
-
-`experiments` reads `dvc exp show --json` for lesson 6's checks. The boxes and arrows both
-pictures are made of are drawn here, in inches from the figure's lower-left corner.
+"""Pictures of what no command prints, drawn offline with matplotlib from a lesson's run: a
+Figure a lesson's figure cell shows as a PNG (the same in JupyterLab and GitHub's view).
+`storage` (lesson 4) and `flow` (lesson 7) are made of the boxes and arrows drawn here, in
+inches from the lower-left corner; `experiments` reads `dvc exp show --json` for lesson 6.
 """
 
 from __future__ import annotations
@@ -33,10 +27,8 @@ def canvas(width: float, height: float) -> tuple[Figure, Axes]:
 
 
 def box(axes: Axes, name: str, corner, size, title: str, lines, fill: str, edge: str = "#444444") -> None:
-    """A rounded box, lower-left `corner` (x, y) and `size` (w, h), a bold title over monospace lines.
-
-    Its gid is `box:<name>`, its texts' `text:<name>`.
-    """
+    """A rounded box (gid `box:<name>`, its texts' `text:<name>`) at lower-left `corner` (x, y)
+    of `size` (w, h): a bold title over monospace lines."""
     (x, y), (width, height) = corner, size
     patch = FancyBboxPatch(corner, width, height, boxstyle="round,pad=0.06", facecolor=fill, edgecolor=edge)
     axes.add_patch(patch).set_gid(f"box:{name}")

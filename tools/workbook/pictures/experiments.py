@@ -1,15 +1,8 @@
 """Lesson 6's reading of `dvc exp show --json`: one `Run` per baseline commit and experiment.
 
-`dvc exp show --json` prints one entry for the workspace (left out here, it repeats
-whatever ran last) and one per baseline commit, each with the experiments run on top of it:
-
-    [{"rev": "workspace", "data": {...}},
-     {"rev": "7fc1...", "name": "main",
-      "data": {"params": {"params.yaml": {"data": {...}}},
-               "metrics": {"reports/metrics.json": {"data": {"f1": 0.930556}}}},
-      "experiments": [{"name": "grid-1", "revs": [{"rev": "63e7...", "name": "grid-1", "data": {...}}]}]}]
-
-The picture of these runs is DVC's own table, `dvc exp show --md --sort-by f1`: nothing to draw.
+DVC prints one entry for the workspace (left out here: it repeats whatever ran last) and one
+per baseline commit, with the experiments run on top of it (an example: tests/test_pictures.py).
+The picture of these runs is DVC's own table, `dvc exp show --md --sort-by f1`.
 """
 
 from __future__ import annotations

@@ -1,5 +1,6 @@
-"""The `reproducible` papermill engine: the same bytes on every run, the early kernel, no kernel or
-socket left behind (what it drops from a notebook, `notebook_hygiene.scrub`: tests/test_hygiene.py)."""
+"""The `reproducible` papermill engine: the early kernel, the output's folder, no kernel or socket
+left behind (what it drops from a notebook, `notebook_hygiene.scrub`: tests/test_hygiene.py; the
+same bytes on every run: the executed stages of tests/test_pipeline.py)."""
 
 from __future__ import annotations
 
@@ -19,8 +20,8 @@ PAPERMILL = str(Path(sys.executable).with_name("papermill"))
 PID = "import os\nprint(os.getpid())\nassert not fail, 'asked to fail'"  # prints its kernel's process id
 
 
-def notebook(path: Path, parameters: str = "fail = False", code: str = PID) -> str:
-    cells = [new_code_cell(parameters, metadata={"tags": ["parameters"]}), new_code_cell(code)]
+def notebook(path: Path) -> str:
+    cells = [new_code_cell("fail = False", metadata={"tags": ["parameters"]}), new_code_cell(PID)]
     kernelspec = {"name": "python3", "display_name": "Python 3", "language": "python"}
     nbformat.write(new_notebook(cells=cells, metadata={"kernelspec": kernelspec}), path)
     return str(path)
@@ -28,18 +29,6 @@ def notebook(path: Path, parameters: str = "fail = False", code: str = PID) -> s
 
 def printed_pid(path: Path) -> int:
     return int(nbformat.read(path, as_version=4).cells[-1].outputs[0]["text"])
-
-
-def test_engine_runs_twice_to_identical_bytes_and_creates_the_folder(tmp_path):
-    source = notebook(tmp_path / "in.ipynb", "n = 1", "print(n * 2)")
-    out = tmp_path / "runs" / "deeper" / "out.ipynb"  # the folder does not exist yet
-    outputs = []
-    for _ in range(2):
-        command = ["-m", "papermill", "--engine", "reproducible", "--no-progress-bar", "-k", "python3"]
-        run([sys.executable, *command, source, str(out), "-p", "n", "21"], tmp_path)
-        outputs.append(out.read_text())
-    assert outputs[0] == outputs[1]
-    assert "42" in outputs[0]
 
 
 def test_an_early_kernel_only_for_papermill_with_this_engine_and_the_notebooks_kernel_runs_it(tmp_path, monkeypatch):
@@ -73,18 +62,18 @@ def read(path: Path) -> bytes:
     ("outcome", "extra"),
     [("done", []), ("cell-fails", ["-p", "fail", "True"]), ("unknown-parameter", ["-p", "fial", "True"])],
 )
-def test_papermill_command_leaves_no_kernel_or_connection_file(tmp_path, outcome, extra):
-    source = notebook(tmp_path / "in.ipynb")
+def test_papermill_command_makes_the_output_folder_and_leaves_no_kernel_or_connection_file(tmp_path, outcome, extra):
+    source, out = notebook(tmp_path / "in.ipynb"), tmp_path / "runs" / "out.ipynb"  # runs/ does not exist yet
     runtime, temp = tmp_path / "runtime", tmp_path / "temp"
     temp.mkdir()
     env = {**os.environ, "JUPYTER_RUNTIME_DIR": str(runtime), "TMPDIR": str(temp)}
-    command = [PAPERMILL, "--engine", "reproducible", "--no-progress-bar", source, str(tmp_path / "out.ipynb")]
+    command = [PAPERMILL, "--engine", "reproducible", "--no-progress-bar", source, str(out)]
     result = run([*command, *extra], tmp_path, env=env, check=False)
     assert result.returncode == (0 if outcome == "done" else 1), result.stderr
     if outcome != "unknown-parameter":
-        assert not Path(f"/proc/{printed_pid(tmp_path / 'out.ipynb')}").exists()
+        assert not Path(f"/proc/{printed_pid(out)}").exists()
     # No connection file or IPC socket left (both go to the temporary folder), nor anything in the folder.
-    written = [] if outcome == "unknown-parameter" else ["out.ipynb"]
+    written = [] if outcome == "unknown-parameter" else ["runs"]
     assert sorted(p.name for p in tmp_path.iterdir()) == ["in.ipynb", *written, "temp"]
     assert list(temp.iterdir()) == []
     assert [p for p in Path("/proc").glob("[0-9]*/cmdline") if str(temp).encode() in read(p)] == []

@@ -16,10 +16,10 @@ from matplotlib.backends.backend_agg import FigureCanvasAgg
 
 from conftest import REPO_ROOT
 from workbook.pictures.experiments import runs_of, value_at
-from workbook.pictures.flow import draw_flow, headings
+from workbook.pictures.flow import draw_flow
 from workbook.pictures.storage import cache_path, storage_picture
 
-REPORT = "## Metrics\n| a |\n## Parameters  \ntext\n### Detail\n"
+REPORT = "# Report\n\n## Metrics\n| a |\n## Parameters  \ntext\n### Detail\n"
 
 
 def drawn(figure) -> tuple[dict, set[str], str]:
@@ -62,7 +62,7 @@ def test_the_four_places_in_a_z_with_the_runs_labels(tmp_path):
         "cml comment\ncreate",
     ):  # fmt: skip
         assert label in text, label
-    assert "Detail" not in text  # a report's sections are its `## ` headings
+    assert "Report" not in text and "Detail" not in text  # a report's sections are its `## ` headings
     x = {name: box.get_x() for name, box in boxes.items()}
     y = {name: box.get_y() for name, box in boxes.items()}
     assert x["registry"] == x["ci"] < x["project"] == x["comment"]  # two columns
@@ -70,16 +70,6 @@ def test_the_four_places_in_a_z_with_the_runs_labels(tmp_path):
     width, height = figure.get_size_inches()
     assert 6 < width < 12 and height < 8  # fits a notebook's width at a readable size
     assert_boxes_hold_their_text(figure)
-
-
-def test_a_workflow_without_one_job_is_refused_with_the_file_named(tmp_path):
-    (tmp_path / "two.yml").write_text("jobs:\n  a:\n    steps: [{run: echo}]\n  b:\n    steps: [{run: echo}]\n")
-    with pytest.raises(ValueError, match=r"two\.yml: expected one job .*\['a', 'b'\]"):
-        draw_flow("r", [], "f.csv", "p", "0c68439", tmp_path / "two.yml", tmp_path / "report.md")
-
-
-def test_headings_are_a_reports_sections():
-    assert headings("# Report\n\n" + REPORT) == ["Metrics", "Parameters"]
 
 
 DATA = b"sepal_length,target\n5.1,0\n"
@@ -101,30 +91,19 @@ def project_with_pointer(root: Path, remote: Path | None = None) -> Path:
     return root
 
 
-def test_cache_path_is_two_characters_then_the_rest():
-    assert cache_path("4224576f0267bf88902f87f0f6200967") == "files/md5/42/24576f0267bf88902f87f0f6200967"
-    with pytest.raises(ValueError, match="32 lowercase hex"):
-        cache_path("not-a-hash")
-
-
-def test_the_picture_shows_the_projects_own_file_hash_and_paths(tmp_path):
-    project = project_with_pointer(tmp_path / "project", tmp_path / "dvc-remote")
+def test_the_picture_shows_the_projects_own_file_hash_paths_and_where_the_bytes_are(tmp_path):
+    shared = tmp_path / "shared"  # a short name: the remotes' last two parts fit their boxes
+    project = project_with_pointer(tmp_path / "project", shared / "dvc-remote")
     boxes, arrows, shown = drawn(storage_picture(project))
     assert set(boxes) == {"git", "workspace", "cache", "origin", "remote"} and len(arrows) == 9
     for fact in (
         "data/raw/iris.csv\n", "data/raw/iris.csv.dvc:", f"md5: {MD5}", f"size: {len(DATA)}", f"{len(DATA)} bytes",
-        f".dvc/cache/files/md5/{MD5[:2]}/\n  {MD5[2:]}", "DVC remote (storage)", f"…/{tmp_path.name}/dvc-remote",
-        *COMMANDS,
+        f".dvc/cache/files/md5/{MD5[:2]}/\n  {MD5[2:]}", "DVC remote (storage)", "…/shared/dvc-remote", *COMMANDS,
     ):  # fmt: skip
         assert fact in shown, fact
     assert shown.count("does not hold them yet") == 2  # neither the cache nor the remote has the bytes
     assert "git remote (origin)\nnone yet" in shown
     assert "none yet (dvc remote add -d)" in drawn(storage_picture(project_with_pointer(tmp_path / "bare")))[2]
-
-
-def test_the_picture_says_where_the_bytes_are(tmp_path):
-    shared = tmp_path / "shared"  # a short name: the remotes' last two parts fit their boxes
-    project = project_with_pointer(tmp_path / "project", shared / "dvc-remote")
     for root in (project / ".dvc" / "cache", shared / "dvc-remote"):
         (root / cache_path(MD5)).parent.mkdir(parents=True)
         (root / cache_path(MD5)).write_bytes(DATA)
@@ -133,14 +112,19 @@ def test_the_picture_says_where_the_bytes_are(tmp_path):
     figure = storage_picture(project)
     shown = drawn(figure)[2]
     assert shown.count("holds these bytes") == 2 and "does not hold" not in shown
-    assert "…/shared/origin.git" in shown and "…/shared/dvc-remote" in shown
+    assert "…/shared/origin.git" in shown
     assert_boxes_hold_their_text(figure)
 
 
-def test_a_dvc_file_without_one_output_is_named_in_the_error(tmp_path):
+def test_a_workflow_a_dvc_file_or_a_hash_that_does_not_fit_is_named_in_the_error(tmp_path):
+    (tmp_path / "two.yml").write_text("jobs:\n  a:\n    steps: [{run: echo}]\n  b:\n    steps: [{run: echo}]\n")
+    with pytest.raises(ValueError, match=r"two\.yml: expected one job .*\['a', 'b'\]"):
+        draw_flow("r", [], "f.csv", "p", "0c68439", tmp_path / "two.yml", tmp_path / "report.md")
     (tmp_path / "empty.dvc").write_text("outs: []\n", encoding="utf-8")
     with pytest.raises(ValueError, match=r"empty\.dvc: expected one entry under 'outs'"):
         storage_picture(tmp_path, "empty.dvc")
+    with pytest.raises(ValueError, match="32 lowercase hex"):
+        cache_path("not-a-hash")
 
 
 C = "train.estimators.logreg.param_grid.C"

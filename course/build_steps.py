@@ -1,14 +1,11 @@
 """Build the course's step branches from one source: `python course/build_steps.py build`.
 
-`course/steps.yaml` lists each step's files, taken whole from this repository; this makes
-one commit per step on the one before (a fixed identity and dates: the same ids on every
-machine), rendering files marked `render: true`. A file with `# <solution> TASK` ...
-`# </solution>` regions gives `<step>_SOLUTION` (the chain commit) and its sibling `<step>`,
-where each region is one `# TODO (exercise): TASK` line (in Python, a `raise` under it).
-Only git plumbing writes the branches; the learner's working tree, index and branch are not
-touched. Without `--force` it refuses uncommitted sources and branches with other content,
-and it never moves a branch checked out with uncommitted work. The steps folder
-(`--steps-dir`, default `../<folder>-steps`) is a `git worktree`, its `.venv` this checkout's.
+`course/steps.yaml` lists each step's files, taken whole from a commit of this repository:
+one commit per step on the one before, by a fixed identity at fixed dates (the same ids on
+every machine), `render: true` files rendered. `# <solution> TASK` ... `# </solution>` regions
+give `<step>_SOLUTION` (the chain commit) and its sibling `<step>`, each region there one
+`# TODO (exercise): TASK` line (in Python, a `raise` under it). Only git plumbing writes the
+branches: the learner's working tree, index and branch are not touched.
 
     python course/build_steps.py build      # create the branches (make steps)
     python course/build_steps.py rebuild    # update them after a pull (make steps FORCE=1)
@@ -125,16 +122,12 @@ def _text(data: bytes, where: str) -> str:
 def render_names(source: Source) -> dict[str, Any]:
     """What `render: true` fills in, from the commit built: `metrics` (reports/metrics.json), `params`
     (params.yaml), `ratio_features` (the package's RATIO_FEATURES)."""
-    tree = ast.parse(_text(source.read(FEATURES_MODULE), FEATURES_MODULE))
-    ratios = [
-        ast.literal_eval(node.value)
-        for node in tree.body
-        if isinstance(node, ast.Assign) and any(getattr(t, "id", None) == "RATIO_FEATURES" for t in node.targets)
-    ]
-    if not ratios:
+    module = ast.parse(_text(source.read(FEATURES_MODULE), FEATURES_MODULE))
+    assigned = {t.id: n.value for n in module.body if isinstance(n, ast.Assign) for t in n.targets if hasattr(t, "id")}
+    if "RATIO_FEATURES" not in assigned:
         raise StepsError(f"{FEATURES_MODULE}: no literal RATIO_FEATURES = {{...}} to render from")
     metrics, params = json.loads(source.read("reports/metrics.json")), yaml.safe_load(source.read("params.yaml"))
-    return {"metrics": metrics, "params": params, "ratio_features": ratios[0]}
+    return {"metrics": metrics, "params": params, "ratio_features": ast.literal_eval(assigned["RATIO_FEATURES"])}
 
 
 def render_file(data: bytes, where: str, names: dict[str, Any]) -> bytes:
@@ -354,8 +347,9 @@ def _planned(root: Path, rev: str) -> tuple[Git, Source, list[Step], dict[str, s
 
 
 def build(root: Path, force: bool, rev: str, steps_dir: Path | None = None, out=sys.stdout) -> int:
-    """Create or update the step branches, then the steps folder `steps_dir` (None: none).
-    Only uncommitted changes to the files the steps are made from stop it."""
+    """Create or update the step branches, then the steps folder `steps_dir` (None: none). Without
+    `force` it refuses uncommitted changes to the files the steps are made from, and branches with
+    other content; it never moves a branch checked out elsewhere or with uncommitted work."""
     git, source, steps, wanted = _planned(root, rev)
     changed = git.text("diff", "--name-only", "HEAD").splitlines() if rev == "HEAD" else []
     dirty = sorted(path for path in changed if path in source.used)

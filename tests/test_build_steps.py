@@ -1,6 +1,6 @@
 """The step builder as a command (`python course/build_steps.py`): what it refuses and
-leaves alone, the steps folder it makes and updates, bad exercise markers, rendering. Each
-test builds in a fresh `git clone` of this repository (tests/course_steps.py).
+leaves alone, the steps folder it makes and updates (in a fresh `git clone` of this
+repository: tests/course_steps.py), bad exercise markers, rendering.
 """
 
 from __future__ import annotations
@@ -9,7 +9,6 @@ import ast
 import os
 import sys
 from pathlib import Path
-from types import SimpleNamespace
 
 import pytest
 
@@ -18,13 +17,18 @@ from conftest import REPO_ROOT, run
 from course_steps import CHAIN, STEPS, course_clone, git, steps
 
 
-def test_refuses_changed_sources_moved_branches_and_checked_out_branch(tmp_path: Path):
+def test_builds_again_refuses_and_rebuilds_leaving_the_learners_work(tmp_path: Path):
+    """Build, build again, then a change of the source (as after a pull): what the builder
+    refuses and leaves alone, and what a rebuild moves, the steps folder included."""
     clone = course_clone(tmp_path)
     head = git(clone, "rev-parse", "HEAD")
     branch = git(clone, "symbolic-ref", "--short", "HEAD")  # whatever the course's branch is called
-    steps(clone, "build", "--no-steps-dir")
-    again = steps(clone, "build", "--no-steps-dir")  # safe to run again: nothing moves
-    assert "created" not in again.stdout and "updated" not in again.stdout
+    folder = tmp_path / "my-steps"
+    made = steps(clone, "build", "--steps-dir", str(folder))
+    assert f"Steps folder (created): {folder}, on {STEPS[0]}" in made.stdout
+    assert os.readlink(folder / ".venv") == os.path.relpath(clone.root / ".venv", folder)
+    again = steps(clone, "build", "--steps-dir", str(folder))  # safe to run again: nothing moves
+    assert "Steps folder (reused)" in again.stdout and "created" not in again.stdout and "updated" not in again.stdout
 
     (clone.root / "params.yaml").write_text((clone.root / "params.yaml").read_text() + "# edited\n")
     dirty = steps(clone, "build", check=False)
@@ -41,56 +45,35 @@ def test_refuses_changed_sources_moved_branches_and_checked_out_branch(tmp_path:
     assert "created" not in same.stdout and "updated" not in same.stdout
     assert {b: git(clone, "rev-parse", b) for b in CHAIN} == before
 
-    # After a change of the source (as after a pull), a rebuild moves the branches from that step on.
+    # After a change of step 6 (as after a pull), a rebuild moves the branches from that step on.
     readme = clone.root / "course/step-6/README.md"
     readme.write_text(readme.read_text() + "\nOne more line.\n")
     git(clone, "commit", "-qam", "Edit step 6")
     moved = steps(clone, "build", "--no-steps-dir", check=False)
     assert moved.returncode == 1 and "exist already" in moved.stderr and "FORCE=1" in moved.stderr
+    # The learner is on step 6 in the steps folder, with uncommitted work...
+    git(clone, "switch", "-q", STEPS[5], cwd=folder)
+    work = folder / "params.yaml"
+    work.write_text(work.read_text() + "# mine\n")
+    refused = steps(clone, "rebuild", "--steps-dir", str(folder), check=False)
+    assert refused.returncode == 1 and "uncommitted changes" in refused.stderr and str(folder) in refused.stderr
+    assert git(clone, "status", "--porcelain", cwd=folder) == "M params.yaml"  # the work is still there
+    git(clone, "checkout", "--", "params.yaml", cwd=folder)
+    # ...and on step 7 in a working tree of their own.
     busy_tree = tmp_path / "wt-step-7"
-    git(clone, "worktree", "add", "-q", str(busy_tree), STEPS[6])  # the learner works on step 7
-    busy = steps(clone, "rebuild", "--no-steps-dir", check=False)
+    git(clone, "worktree", "add", "-q", str(busy_tree), STEPS[6])
+    busy = steps(clone, "rebuild", "--steps-dir", str(folder), check=False)
     assert busy.returncode == 1 and "is checked out" in busy.stderr
     assert {b: git(clone, "rev-parse", b) for b in CHAIN} == before  # all or nothing
     git(clone, "worktree", "remove", str(busy_tree))
-    updated = steps(clone, "rebuild", "--no-steps-dir")
+    updated = steps(clone, "rebuild", "--steps-dir", str(folder))
     assert f"updated   {STEPS[5]}" in updated.stdout and f"unchanged {CHAIN[4]}" in updated.stdout
-    assert "One more line." in git(clone, "show", f"{STEPS[5]}:README.md")
-    assert git(clone, "rev-parse", CHAIN[4]) == before[CHAIN[4]]
-    assert git(clone, "status", "--porcelain") == ""
+    assert "Steps folder (reused)" in updated.stdout and git(clone, "rev-parse", CHAIN[4]) == before[CHAIN[4]]
+    assert git(clone, "branch", "--show-current", cwd=folder) == STEPS[5]  # back on its branch, moved
+    assert (folder / "README.md").read_text().endswith("One more line.\n")
+    assert git(clone, "status", "--porcelain", cwd=folder) == "" and git(clone, "status", "--porcelain") == ""
     wrong = steps(clone, "rebuild", "--no-steps-dir", "--from", STEPS[0], check=False)
     assert wrong.returncode == 1 and "course/steps.yaml is not in commit" in wrong.stderr
-    listing = steps(clone, "list").stdout.splitlines()
-    assert len(listing) == 16 and all(line.startswith("current ") for line in listing)
-
-
-def test_rebuild_updates_the_steps_folder_it_can_and_refuses_one_with_work(tmp_path: Path):
-    clone = course_clone(tmp_path)
-    folder = tmp_path / "my-steps"
-    made = steps(clone, "build", "--steps-dir", str(folder))
-    assert f"Steps folder (created): {folder}, on {STEPS[0]}" in made.stdout
-    assert os.readlink(folder / ".venv") == os.path.relpath(clone.root / ".venv", folder)
-    reused = steps(clone, "build", "--steps-dir", str(folder))  # again: nothing changes, the folder is reused
-    assert "Steps folder (reused)" in reused.stdout and "created" not in reused.stdout.replace("(created)", "")
-
-    # The learner is on step 1 in the steps folder when the course's step 1 changes (after a pull).
-    readme = clone.root / "course/step-1/README.md"
-    readme.write_text(readme.read_text() + "\nA new line.\n")
-    git(clone, "commit", "-qam", "Edit step 1")
-    work = folder / "iris_prototype.ipynb"
-    work.write_text(work.read_text().replace('"cells": [', '"cells": [ ', 1))  # uncommitted work
-    before = git(clone, "rev-parse", STEPS[0])
-    refused = steps(clone, "rebuild", "--steps-dir", str(folder), check=False)
-    assert refused.returncode == 1 and "uncommitted changes" in refused.stderr and str(folder) in refused.stderr
-    assert git(clone, "rev-parse", STEPS[0]) == before
-    assert git(clone, "status", "--porcelain", cwd=folder) == "M iris_prototype.ipynb"  # the work is still there
-
-    git(clone, "checkout", "--", "iris_prototype.ipynb", cwd=folder)
-    updated = steps(clone, "rebuild", "--steps-dir", str(folder))
-    assert f"updated   {STEPS[0]}" in updated.stdout and "Steps folder (reused)" in updated.stdout
-    assert git(clone, "branch", "--show-current", cwd=folder) == STEPS[0]  # back on its branch, moved
-    assert (folder / "README.md").read_text().endswith("A new line.\n")
-    assert git(clone, "status", "--porcelain", cwd=folder) == ""
 
     # A folder that is not a worktree of the clone is never used.
     other = tmp_path / "taken"
@@ -123,11 +106,7 @@ def test_bad_markers_are_named(text: str, message: str):
 
 def test_rendering_names_a_failing_field_and_writes_python_literals():
     with pytest.raises(bs.StepsError, match=r"x\.md: UndefinedError: .*'f2'"):
-        bs.render_file(
-            b'{{ metrics["f2"] }}',
-            "x.md",
-            bs.render_names(SimpleNamespace(read=lambda path: (REPO_ROOT / path).read_bytes())),
-        )
+        bs.render_file(b'{{ metrics["f2"] }}', "x.md", {"metrics": {"f1": 0.5}})
     assert bs.render_file(b"{{ py(x) }}", "x.py", {"x": {"a": ("b", "c")}}) == b'{"a": ("b", "c")}'
     long = {f"feature_{i}_to_feature_{i + 1}": (f"feature_{i}", f"feature_{i + 1}") for i in range(3)}
     written = bs.render_file(b"{{ py(x) }}", "x.py", {"x": long}).decode()  # one item a line, past 80 characters

@@ -26,7 +26,8 @@ import statistics
 import subprocess
 import sys
 import tempfile
-import time
+import timeit
+from functools import partial
 from pathlib import Path
 
 import nbformat
@@ -47,12 +48,6 @@ MAY_IMPORT = {
     "train": ("sklearn", "scipy", "pandas"),
     "evaluate": HEAVY,
 }
-
-
-def timed(cmd: list[str], cwd: Path, env: dict[str, str]) -> float:
-    started = time.perf_counter()
-    subprocess.run(cmd, cwd=cwd, env=env, check=True, capture_output=True)
-    return time.perf_counter() - started
 
 
 def stage_code(stage: str, root: Path) -> str:
@@ -93,31 +88,23 @@ def alternated(commands: dict[str, tuple[list[str], Path]], env: dict[str, str],
     times: dict[str, list[float]] = {name: [] for name in commands}
     for _ in range(repeat):
         for name, (cmd, cwd) in commands.items():
-            times[name].append(timed(cmd, cwd, env))
+            command = partial(subprocess.run, cmd, cwd=cwd, env=env, check=True, capture_output=True)
+            times[name].append(timeit.timeit(command, number=1))
     return {name: statistics.median(values) for name, values in times.items()}
 
 
-def imports_of(stage: str, root: Path) -> str:
-    """A stage's import lines and its reading of params.yaml (`load_params`: that alone)."""
-    if stage == "load_params":
-        return "from iris_pipeline.config import load_params\nload_params('params.yaml')"
-    lines = [line for line in stage_code(stage, root).splitlines() if line.startswith(("import ", "from "))]
-    return "\n".join([*lines, "load_params('params.yaml')"])
-
-
-def import_cost(code: str, root: Path, env: dict[str, str]) -> tuple[float, set[str]]:
-    """Milliseconds the code's imports take (`-X importtime`'s top-level sum) and the heavy
-    packages among them."""
+def import_cost(stage: str, root: Path, env: dict[str, str]) -> tuple[float, set[str]]:
+    """Milliseconds a stage's import lines and its reading of params.yaml take (`-X importtime`'s top-level
+    sum; `load_params`: that alone), and the heavy packages among them."""
+    code = "from iris_pipeline.config import load_params" if stage == "load_params" else stage_code(stage, root)
+    imports = [line for line in code.splitlines() if line.startswith(("import ", "from "))]
+    code = "\n".join([*imports, "load_params('params.yaml')"])
     done = subprocess.run(
         [sys.executable, "-X", "importtime", "-c", code], cwd=root, env=env, check=True, capture_output=True, text=True
     )
-    total, heavy = 0, set()
-    for line in done.stderr.splitlines():
-        match = re.match(r"import time:\s+\d+ \|\s+(\d+) \|( +)(\S+)", line)
-        if match:
-            total += int(match[1]) if len(match[2]) == 1 else 0
-            heavy |= {match[3].split(".")[0]} & set(HEAVY)
-    return total / 1000, heavy
+    found = re.findall(r"import time:\s+\d+ \|\s+(\d+) \|( +)(\S+)", done.stderr)  # (cumulative us, indent, module)
+    total = sum(int(micros) for micros, indent, _ in found if indent == " ")
+    return total / 1000, {module.split(".")[0] for *_, module in found} & set(HEAVY)
 
 
 def main() -> int:
@@ -153,7 +140,7 @@ def main() -> int:
             print(f"  measured {stage}", file=sys.stderr)
         noop = alternated({name: (["dvc", "repro", "-q"], roots[name]) for name in roots}, env, max(args.repeat, 5))
         project = roots["project"]
-        imports = {stage: import_cost(imports_of(stage, project), project, env) for stage in MAY_IMPORT}
+        imports = {stage: import_cost(stage, project, env) for stage in MAY_IMPORT}
 
     machine = f"Python {sys.version.split()[0]}, {os.cpu_count()} cores"
     print(f"Median of {args.repeat} alternated runs, seconds ({machine})\n")

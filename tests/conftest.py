@@ -53,13 +53,13 @@ def run(
 
 
 def set_param(path: Path, dotted: str, value) -> None:
-    """Set one key of a params file, by key (never by matching the old text); it must change.
-    A key whose last part is missing is added (tests of unknown keys need that)."""
+    """Set one key of a params file by key, never by its old text (a missing last part is added); it must change."""
     old = set_params(path, {dotted: value}, add=True)[dotted]
     assert old != value, f"{dotted} is {value!r} already: the change would show nothing"
 
 
-def _split(params_file: Path):
+def _split(params_file: Path = REPO_ROOT / "params.yaml"):
+    """`params_file`'s params and the (train, test) split of the featurized iris set it gives."""
     from iris_pipeline.config import load_params
     from iris_pipeline.dataset import load_iris_frame, split_train_test
     from iris_pipeline.features import featurize
@@ -71,18 +71,24 @@ def _split(params_file: Path):
     return params, *split
 
 
-def training_rows(params_file: Path = REPO_ROOT / "params.yaml") -> tuple[int, int]:
-    """(the smallest class's training rows, all training rows) for `params_file`'s split: what
-    the folds of the grid search must fit, whatever the default seed and test size are."""
-    _, train_set, _ = _split(params_file)
-    return int(train_set["target"].value_counts().min()), len(train_set)
+def pipeline_model(params_file: Path = REPO_ROOT / "params.yaml"):
+    """The model the stage notebooks fit for `params_file` and its test set's (X, y), in memory:
+    their calls, without DVC, papermill or files."""
+    from iris_pipeline.dataset import features_and_target
+    from iris_pipeline.train import train
+
+    params, train_set, test_set = _split(params_file)
+    grid = {"param_grid": params.train.param_grid, "cv": params.train.cv, "random_state": params.base.random_state}
+    model = train(*features_and_target(train_set), estimator_name=params.train.estimator_name, **grid)
+    return model, features_and_target(test_set)
 
 
 # A bad params.yaml -> the error after the file's path: test_config checks each through the
 # loader, test_validation one of each kind through `dvc repro`. An edit is keys to set (or DROP),
 # the whole text, or None (no file).
 DROP = object()
-SMALLEST, TRAINING_ROWS = training_rows(REPO_ROOT / "params.yaml")
+TRAIN_SET = _split()[1]  # what the folds of the grid search must fit, whatever the default seed and test size
+SMALLEST, TRAINING_ROWS = int(TRAIN_SET["target"].value_counts().min()), len(TRAIN_SET)
 
 
 def bad(key: str, value, expected: str) -> tuple[dict, str]:
@@ -152,19 +158,6 @@ REFUSALS = {
 }
 
 
-def pipeline_f1(params_file: Path = REPO_ROOT / "params.yaml") -> float:
-    """The test F1 that the package's functions give for `params_file`, in memory: the calls
-    the stage notebooks make, without DVC, papermill or files. The expected score of a run."""
-    from iris_pipeline.dataset import features_and_target
-    from iris_pipeline.evaluate import evaluate
-    from iris_pipeline.train import train
-
-    params, train_set, test_set = _split(params_file)
-    grid = {"param_grid": params.train.param_grid, "cv": params.train.cv, "random_state": params.base.random_state}
-    model = train(*features_and_target(train_set), estimator_name=params.train.estimator_name, **grid)
-    return evaluate(model, *features_and_target(test_set))["f1"]
-
-
 def isolated_env(tmp_path: Path) -> dict[str, str]:
     """This process's environment with git and DVC configured under `tmp_path` only."""
     return isolated_environ(tmp_path / "home", tmp_path)
@@ -178,8 +171,7 @@ class Repo:
     env: dict[str, str]
 
     def run(self, *cmd: str, check: bool = True, cwd: Path | None = None, **extra_env: str):
-        env = {**self.env, **extra_env} if extra_env else self.env
-        return run(list(cmd), cwd or self.root, env, check=check)
+        return run(list(cmd), cwd or self.root, {**self.env, **extra_env}, check=check)
 
     def git(self, *args: str, check: bool = True) -> subprocess.CompletedProcess:
         return self.run("git", *args, check=check)
@@ -188,15 +180,13 @@ class Repo:
         return self.run("dvc", *args, check=check)
 
     @classmethod
-    def copy_of_project(cls, tmp_path: Path, files: tuple[str, ...] = PIPELINE_FILES, commit: bool = True) -> Repo:
-        """The project's committed pipeline `files` in a fresh git repo with DVC initialised."""
-        root = Workspace(root=tmp_path / "ws").copy_project("project", files=files)
-        repo = cls(root, isolated_env(tmp_path))
+    def copy_of_project(cls, tmp_path: Path) -> Repo:
+        """The project's committed pipeline files in a fresh git repo with DVC initialised, committed."""
+        repo = cls(Workspace(root=tmp_path / "ws").copy_project(files=PIPELINE_FILES), isolated_env(tmp_path))
         repo.git("init", "-q", "-b", "main")
         repo.dvc("init", "-q")
-        if commit:
-            repo.git("add", "-A")
-            repo.git("commit", "-qm", "project")
+        repo.git("add", "-A")
+        repo.git("commit", "-qm", "project")
         return repo
 
     @classmethod
@@ -209,7 +199,7 @@ class Repo:
 
 @pytest.fixture
 def project(tmp_path: Path) -> Repo:
-    """The project's committed pipeline files in a fresh git repo with DVC initialised."""
+    """`Repo.copy_of_project`, in the test's own folder."""
     return Repo.copy_of_project(tmp_path)
 
 

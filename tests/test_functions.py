@@ -11,7 +11,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from conftest import COMMITTED_F1, REPO_ROOT, pipeline_f1
+from conftest import COMMITTED_F1, REPO_ROOT, pipeline_model
 from iris_pipeline import io
 from iris_pipeline.dataset import FEATURE_COLUMNS, RAW_SCHEMA, features_and_target, load_iris_frame, split_train_test
 from iris_pipeline.evaluate import CLASS_NAMES, confusion_frame, confusion_matrix, evaluate
@@ -80,7 +80,8 @@ def test_every_named_estimator_trains(splits, name):
 
 
 def test_the_functions_with_the_committed_params_give_the_committed_score():
-    assert pipeline_f1() == COMMITTED_F1
+    model, (X_test, y_test) = pipeline_model()
+    assert evaluate(model, X_test, y_test)["f1"] == COMMITTED_F1
 
 
 def test_confusion_frame_has_one_named_row_per_test_sample_and_the_plot_every_count(model, splits):
@@ -176,15 +177,9 @@ def test_project_root_is_the_nearest_folder_with_dvc_yaml_or_params_yaml_else_an
 
 SAVE_DEFAULT_MODEL = """
 import hashlib, sys
-from iris_pipeline.config import load_params
-from iris_pipeline.dataset import features_and_target, load_iris_frame, split_train_test
-from iris_pipeline.features import featurize
+from conftest import pipeline_model
 from iris_pipeline.io import save_model
-from iris_pipeline.train import train
-p, seed = load_params(sys.argv[1]), load_params(sys.argv[1]).base.random_state
-train_set, _ = split_train_test(featurize(load_iris_frame()), p.data_split.test_size, seed)
-model = train(*features_and_target(train_set), p.train.estimator_name, p.train.param_grid, p.train.cv, seed)
-print(hashlib.md5(save_model(model, sys.argv[2]).read_bytes()).hexdigest())
+print(hashlib.md5(save_model(pipeline_model()[0], sys.argv[1]).read_bytes()).hexdigest())
 """
 
 
@@ -199,8 +194,8 @@ def test_the_default_model_has_the_same_bytes_whatever_blas_kernel_the_cpu_gets(
     digests = set()
     for kernel in ("Haswell", "SkylakeX", "Prescott"):
         env = {**os.environ, "OPENBLAS_CORETYPE": kernel}
-        command = [sys.executable, "-c", SAVE_DEFAULT_MODEL, str(REPO_ROOT / "params.yaml"), str(tmp_path / "m.joblib")]
-        done = subprocess.run(command, env=env, capture_output=True, text=True, check=True)
+        command = [sys.executable, "-c", SAVE_DEFAULT_MODEL, str(tmp_path / "m.joblib")]
+        done = subprocess.run(command, cwd=REPO_ROOT / "tests", env=env, capture_output=True, text=True, check=True)
         digests.add(done.stdout.strip())
     assert len(digests) == 1, f"the model's bytes depend on the BLAS kernel: {digests}"
 

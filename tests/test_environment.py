@@ -11,6 +11,7 @@ import re
 import shutil
 import time
 import tomllib
+from functools import partial
 from importlib.metadata import version
 from pathlib import Path
 
@@ -19,10 +20,7 @@ import yaml
 from conftest import REPO_ROOT, run
 
 PIN = re.compile(r"^([A-Za-z0-9][A-Za-z0-9._-]*)==([^\s;]+)$")
-REQUIREMENTS = [
-    line.strip() for line in (REPO_ROOT / "requirements.txt").read_text().splitlines()
-    if line.strip() and not line.startswith("#")
-]  # fmt: skip
+REQUIREMENTS = [line for line in (REPO_ROOT / "requirements.txt").read_text().splitlines() if line and line[0] != "#"]
 MAKEFILE = (REPO_ROOT / "Makefile").read_text()
 
 
@@ -42,8 +40,7 @@ def test_environment_yml_describes_the_same_environment():
     assert [d for d in deps if isinstance(d, str) and d.startswith("python")] == ["python>=3.11,<3.14"]
     pip_sections = [d["pip"] for d in deps if isinstance(d, dict) and "pip" in d]
     assert pip_sections == [["-r requirements.txt"]], "conda must install exactly requirements.txt"
-    # No conda package shadows a pinned pip package with another version.
-    conda = {re.split(r"[=<>]", d)[0] for d in deps if isinstance(d, str)}
+    conda = {re.split(r"[=<>]", d)[0] for d in deps if isinstance(d, str)}  # none shadows a pinned pip package
     assert conda <= {"python", "pip", "git", "make"} and not conda & {PIN.match(r)[1].lower() for r in REQUIREMENTS}
 
 
@@ -65,9 +62,8 @@ def test_pyprojects_match_python_and_the_engine_is_registered_and_installed_apar
 
 
 def setup_is_current(folder: Path, makefile: str) -> bool:
-    """In a copy of the setup's inputs under `folder`, with the stamp file the Makefile names
-    (read from `make -n`) made as `make setup` would: after a `touch` of the files git rewrites
-    when it switches branches, does `make -q setup` find nothing to do?"""
+    """With the setup's inputs under `folder` and the stamp `make -n setup` names made, does `make -q setup`
+    find nothing to do after a `touch` of the files git rewrites when it switches branches?"""
     engine = ("tools/papermill-reproducible/pyproject.toml", "tools/papermill-reproducible/papermill_reproducible.py")
     for name in ("requirements.txt", "pyproject.toml", "tools/pyproject.toml", *engine):
         (folder / name).parent.mkdir(parents=True, exist_ok=True)
@@ -77,11 +73,11 @@ def setup_is_current(folder: Path, makefile: str) -> bool:
     assert len(stamps) == 1, stamps
     (folder / ".venv").mkdir(exist_ok=True)
     (folder / stamps.pop()).touch()
-    assert run(["make", "-q", "setup"], folder, check=False).returncode == 0, "fresh stamp, yet out of date"
-    later = time.time() + 60
+    current = partial(run, ["make", "-q", "setup"], folder, check=False)
+    assert current().returncode == 0, "fresh stamp, yet out of date"
     for name in ("requirements.txt", "pyproject.toml"):
-        os.utime(folder / name, (later, later))
-    return run(["make", "-q", "setup"], folder, check=False).returncode == 0
+        os.utime(folder / name, (time.time() + 60,) * 2)
+    return current().returncode == 0
 
 
 def test_a_branch_round_trip_reinstalls_nothing(tmp_path: Path):
@@ -93,9 +89,7 @@ def test_a_branch_round_trip_reinstalls_nothing(tmp_path: Path):
 
 
 def test_setup_refuses_an_unsupported_python_in_one_line_before_installing_anything(tmp_path):
-    """With only Python 3.10 on PATH (or one named with PYTHON=), `make setup` names the
-    Pythons that work and how to choose one, and creates nothing. The Python 3.10 answers
-    `--version` as one does and fails the Makefile's version test (its text is pinned above)."""
+    """With only a Python 3.10 on PATH (or named with PYTHON=): it answers `--version` and fails the version test."""
     bin_dir, project = tmp_path / "bin", tmp_path / "project"
     bin_dir.mkdir()
     project.mkdir()
@@ -123,12 +117,8 @@ def test_a_clone_with_autocrlf_sees_every_stage_as_committed(tmp_path):
     run(["git", "clone", "-q", "-c", "core.autocrlf=true", str(REPO_ROOT), str(clone)], tmp_path)
     for name in ("params.yaml", "dvc.yaml", "stages/train.ipynb", "src/iris_pipeline/config.py", "tools/lab.sh"):
         assert b"\r\n" not in (clone / name).read_bytes(), f"{name} has CRLF line endings in the clone"
-    # A fresh clone has no outputs yet (not in git): those are "deleted" or "not in cache", nothing else.
-    status = run(["dvc", "status", "--json"], clone).stdout
-    states = set(re.findall(r'": "([a-z ]+)"', status))
-    assert states <= {"deleted", "not in cache"}, (
-        f"stages out of date in a clone made with core.autocrlf=true: {status}"
-    )
+    status = run(["dvc", "status", "--json"], clone).stdout  # outputs are not in git: "deleted", nothing else
+    assert set(re.findall(r'": "([a-z ]+)"', status)) <= {"deleted", "not in cache"}, f"stages out of date: {status}"
 
 
 def test_a_venv_link_and_what_the_step_branches_leave_behind_are_ignored():
@@ -142,8 +132,7 @@ def test_a_venv_link_and_what_the_step_branches_leave_behind_are_ignored():
 
 
 def test_the_devcontainer_and_binder_set_up_what_make_setup_does():
-    """Codespaces and Binder open the lessons with the course's kernel: both run the
-    Makefile's own set-up (checked here without Docker)."""
+    """Codespaces and Binder open the lessons with the course's kernel (checked here without Docker)."""
     container = json.loads((REPO_ROOT / ".devcontainer" / "devcontainer.json").read_text())
     assert re.search(r"python:\d+-3\.1[123]-", container["image"]), container["image"]
     assert container["postCreateCommand"] == "make setup" and 8888 in container["forwardPorts"]

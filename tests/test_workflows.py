@@ -77,12 +77,9 @@ def test_cml_workflow_runs_on_pull_requests_with_least_permissions_python_and_cm
 
 
 def test_cml_workflow_pulls_with_secrets_reproduces_reports_and_posts_the_report_it_wrote() -> None:
-    (pull_at, pull), (repro_at, _), (report_at, report) = (
-        step(runs="dvc pull"),
-        step(runs="dvc repro"),
-        step(runs=REPORT),
-    )
-    (cml_at, _), (post_at, post) = step(uses="iterative/setup-cml"), step(runs="cml comment create")
+    (pull_at, pull), (repro_at, _) = step(runs="dvc pull"), step(runs="dvc repro")
+    (report_at, report), (post_at, post) = step(runs=REPORT), step(runs="cml comment create")
+    cml_at = step(uses="iterative/setup-cml")[0]
     assert pull_at < repro_at < report_at < post_at and cml_at < post_at
     # A project without a DVC remote skips the pull: it runs only when a repository variable says so.
     assert pull["if"] == "vars.HAS_DVC_REMOTE == 'true'", pull.get("if")

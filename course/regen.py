@@ -1,14 +1,11 @@
-"""The course maintainer's loop: `make regen`, and the check that it works, `make regen-check`.
+"""The course maintainer's loop, `make regen`, and its proof, `make regen-check` (MAINTAINING.md).
 
-`python course/regen.py regen` brings everything the course derives from the pipeline up to
-date with the working tree, in order, and says what changed (MAINTAINING.md, "After a
-change"). It refuses to start with uncommitted changes (ALLOW_DIRTY=1 goes on anyway): the
-tests of the step branches and the fresh-clone test work from clones of HEAD.
-
-`python course/regen.py check` proves the loop on routine changes (CHANGES), each in a
-scratch clone of HEAD with an environment of its own: make the change and commit it, run
-`make regen`, check that the change shows where it must, commit, run `make test`. Exit 0
-only if every change passes.
+`python course/regen.py regen` brings what the course derives from the pipeline up to date with
+the working tree, in order, and says what changed. It refuses uncommitted changes, which the
+tests' clones of HEAD would not see (ALLOW_DIRTY=1 goes on anyway). `python course/regen.py check`
+makes each routine change (CHANGES) in a scratch clone of HEAD with an environment of its own,
+commits it, runs `make regen`, checks that the change shows where it must, commits, and runs
+`make test`. Exit 0 only if every change passes.
 """
 
 from __future__ import annotations
@@ -111,34 +108,26 @@ def new_c(root: Path) -> list:
     return [0.001] if default_c(root) == [0.01] else [0.01]
 
 
-def lesson_text(clone: Path, lesson: str = "01-introduction.ipynb") -> str:
-    cells = json.loads((clone / "lessons" / lesson).read_text())["cells"]
-    return "\n".join("".join(c["source"]) for c in cells if c["cell_type"] == "markdown")
-
-
-def step_readme(clone: Path, branch: str) -> str:
-    return run("git", "show", f"{branch}:README.md", cwd=clone, capture=True)
+def not_quoted(clone: Path, wanted: dict[str, str]) -> list[str]:
+    """Of `wanted` (where -> the text it must quote; where: "lesson 1" or a step branch's README), what is missing."""
+    cells = json.loads((clone / "lessons/01-introduction.ipynb").read_text())["cells"]
+    texts = {"lesson 1": "\n".join("".join(c["source"]) for c in cells if c["cell_type"] == "markdown")}
+    for branch in set(wanted) - set(texts):
+        texts[branch] = run("git", "show", f"{branch}:README.md", cwd=clone, capture=True)
+    return [f"{where} does not quote {text!r}" for where, text in wanted.items() if text not in texts[where]]
 
 
 def shows_new_score(clone: Path, before: dict) -> list[str]:
-    after = json.loads((clone / "reports/metrics.json").read_text())
-    problems = []
-    if after == before:
-        problems.append(f"reports/metrics.json is unchanged ({after}): the change did not reach the score")
-    if f"a test F1 of {after['f1']:.6f}" not in lesson_text(clone):
-        problems.append(f"lesson 1's text does not quote the new score {after['f1']:.6f}")
-    if f'{{"f1": {after["f1"]}}}' not in step_readme(clone, "step-1-organize-ml-project"):
-        problems.append(f"step 1's README does not quote the new score {after['f1']}")
-    return problems
+    written = (clone / "reports/metrics.json").read_text()  # step 1's README shows it as `cat` prints it
+    after = json.loads(written)
+    quoted = {"lesson 1": f"a test F1 of {after['f1']:.6f}", "step-1-organize-ml-project": written}
+    unchanged = [f"reports/metrics.json is unchanged ({after}): the change did not reach the score"]
+    return (unchanged if after == before else []) + not_quoted(clone, quoted)
 
 
 def shows_new_c(clone: Path, before: dict) -> list[str]:
-    problems, c = [], default_c(clone)  # as the change set it and committed
-    if f"(`C={c[0]}`)" not in lesson_text(clone):
-        problems.append(f"lesson 1's text does not name the new default C={c[0]}")
-    if f"`{c}` to `[0.1]`" not in step_readme(clone, "step-7-metrics-and-experiments"):
-        problems.append(f"step 7's README does not name the new default {c}")
-    return problems
+    c = default_c(clone)  # as the change set it and committed
+    return not_quoted(clone, {"lesson 1": f"(`C={c[0]}`)", "step-7-metrics-and-experiments": f"`{c}` to `[0.1]`"})
 
 
 def set_default(dotted: str, value: object):

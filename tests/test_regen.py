@@ -3,16 +3,17 @@
 
 from __future__ import annotations
 
-import ast
-import os
+import json
+import runpy
 import shutil
 import subprocess
-import sys
 
 import pytest
 
 import regen
 from conftest import REPO_ROOT, isolated_env, run
+from course_steps import course_clone, steps
+from iris_pipeline.features import RATIO_FEATURES
 
 
 def test_regen_refuses_uncommitted_work(tmp_path, monkeypatch):
@@ -25,14 +26,22 @@ def test_regen_refuses_uncommitted_work(tmp_path, monkeypatch):
 
 
 def test_the_new_feature_change_applies_to_the_package(tmp_path):
-    shutil.copytree(REPO_ROOT / "src", tmp_path / "src")
+    (tmp_path / "src/iris_pipeline").mkdir(parents=True)
+    shutil.copy(REPO_ROOT / "src/iris_pipeline/features.py", tmp_path / "src/iris_pipeline")
     regen.add_feature(tmp_path)
-    code = "from iris_pipeline.features import RATIO_FEATURES; print(repr(RATIO_FEATURES))"
-    env = {**os.environ, "PYTHONPATH": str(tmp_path / "src")}
-    shown = run([sys.executable, "-c", code], tmp_path, env).stdout
-    from iris_pipeline.features import RATIO_FEATURES
+    ratios = runpy.run_path(str(tmp_path / "src/iris_pipeline/features.py"))["RATIO_FEATURES"]
+    assert ratios == {**RATIO_FEATURES, "sepal_width_to_petal_width": ("sepal_width", "petal_width")}
 
-    assert ast.literal_eval(shown) == {**RATIO_FEATURES, "sepal_width_to_petal_width": ("sepal_width", "petal_width")}
+
+def test_what_a_change_must_show_is_found_on_head(tmp_path):
+    """On HEAD, with its step branches built, the texts the changes' checks look for are there."""
+    clone = course_clone(tmp_path)
+    steps(clone, "build", "--no-steps-dir")
+    before = json.loads((clone.root / "reports/metrics.json").read_text())
+    assert regen.shows_new_score(clone.root, before) == [
+        f"reports/metrics.json is unchanged ({before}): the change did not reach the score"
+    ]
+    assert regen.shows_new_c(clone.root, before) == []
 
 
 def test_the_default_c_change_is_a_change(tmp_path):

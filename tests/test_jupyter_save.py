@@ -16,10 +16,10 @@ from nbclient import NotebookClient
 from conftest import REPO_ROOT, Repo, copy_of
 from iris_pipeline.io import PROJECT_MARKERS
 from workbook import jupyter_save
+from workbook.run_lessons import KERNEL
 
 LESSON = "lessons/01-introduction.ipynb"
 STAGE_ORDER = ("data_load", "featurize", "data_split", "train", "evaluate")
-KERNEL = "mlops-course"
 # What a kernel of this environment reports, as JupyterLab puts it into the notebook.
 KERNEL_LANGUAGE_INFO = {"codemirror_mode": {"name": "ipython", "version": 3}, "file_extension": ".py",
                         "mimetype": "text/x-python", "name": "python", "nbconvert_exporter": "python",
@@ -35,11 +35,8 @@ def contents_manager(tmp_path, monkeypatch):
     monkeypatch.setenv("JUPYTER_CONFIG_DIR", str(tmp_path / "jupyter-user-config"))  # not the user's own
     app = ServerApp()
     app.load_config_file()
-    assert app.config.FileContentsManager.get("pre_save_hook") == jupyter_save.HOOK, (
-        f"{jupyter_save.config_path()} does not set FileContentsManager.pre_save_hook = {jupyter_save.HOOK}: "
-        "run `make setup`"
-    )
-
+    hook = app.config.FileContentsManager.get("pre_save_hook")
+    assert hook == jupyter_save.HOOK, f"{jupyter_save.config_path()} sets pre_save_hook = {hook!r}: run `make setup`"
     checkpoints = {"root_dir": str(tmp_path / "checkpoints")}
     return lambda root: FileContentsManager(config=app.config, root_dir=str(root), checkpoints_kwargs=checkpoints)
 

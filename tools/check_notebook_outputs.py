@@ -48,10 +48,7 @@ def check_notebook(path: Path) -> list[str]:
         if count is None:
             problems.append(f"{where}: not executed (execution_count null) although the notebook has outputs; {rerun}")
         elif count != expected:
-            problems.append(
-                f"{where}: execution_count {count}, expected {expected}: outputs are not from one "
-                "clean top-to-bottom run; rerun: make lessons LESSONS=" + str(path)
-            )
+            problems.append(f"{where}: execution_count {count}, expected {expected}: not from one clean run; {rerun}")
         expected = (count if isinstance(count, int) else expected) + 1
         tags = cell.get("metadata", {}).get("tags", [])
         for output in cell.get("outputs", []):

@@ -8,10 +8,11 @@ tests/test_lesson_structure.py holds every lesson to these.
 
 from __future__ import annotations
 
-import json
 import re
 import sys
 from pathlib import Path
+
+import nbformat
 
 HIDDEN_TAGS = ("setup", "check", "exercise-check", "figure")
 EXERCISE = re.compile(r"^(#{2,4}) Exercise\b(?!s)", re.MULTILINE)  # the group: its heading level
@@ -26,10 +27,6 @@ def written_next_to_its_key(key: str, value: object) -> re.Pattern:
     return re.compile(rf"""\b{name}["']?\s*[:=]\s*["']?{re.escape(str(value))}(?![\w.])""")
 
 
-def source(cell: dict) -> str:
-    return "".join(cell.get("source", ""))  # a list of lines or one string
-
-
 def hidden(cell: dict) -> bool:
     return bool((cell.get("metadata", {}).get("jupyter") or {}).get("source_hidden"))
 
@@ -39,14 +36,14 @@ def visible_code(cells: list[dict]) -> list[dict]:
 
 
 def is_shell(cell: dict) -> bool:
-    return source(cell).lstrip().startswith(("%%bash", "%%sh"))
+    return cell["source"].lstrip().startswith(("%%bash", "%%sh"))
 
 
 def code_lines(cell: dict) -> list[str]:
     """The lines of a cell that hold code (not blank, not a comment, not a cell magic)."""
     return [
         line
-        for line in source(cell).splitlines()
+        for line in cell["source"].splitlines()
         if line.strip() and not line.lstrip().startswith("#") and not line.startswith("%%")
     ]
 
@@ -66,9 +63,9 @@ def output_lines(cell: dict) -> int:
 def study_minutes(cells: list[dict]) -> float:
     """Minutes a reader needs: text at 100 words a minute, each visible line of code read (9 s) and
     each cell run (30 s), each output line read (3 s; a picture is 10 lines), 10 minutes an exercise."""
-    words = sum(len(source(c).split()) for c in cells if c["cell_type"] == "markdown")
+    words = sum(len(c["source"].split()) for c in cells if c["cell_type"] == "markdown")
     seen = visible_code(cells)
-    exercises = sum(len(EXERCISE.findall(source(c))) for c in cells if c["cell_type"] == "markdown")
+    exercises = sum(len(EXERCISE.findall(c["source"])) for c in cells if c["cell_type"] == "markdown")
     return (
         words / 100
         + 0.15 * sum(len(code_lines(c)) for c in seen)
@@ -95,7 +92,7 @@ def main(argv: list[str] | None = None) -> int:
     print("| lesson | study minutes | visible asserts | machinery lines | DVC typed | DVC wrapped |")
     print("|---|---:|---:|---:|---:|---:|")
     for path in paths:
-        cells = json.loads(path.read_text(encoding="utf-8"))["cells"]
+        cells = nbformat.read(path, as_version=4).cells
         print(
             "|", " | ".join([path.stem, f"{study_minutes(cells):.0f}", *map(str, visible_counts(cells).values())]), "|"
         )

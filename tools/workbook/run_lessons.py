@@ -1,21 +1,17 @@
 """Run lesson notebooks top to bottom and store their outputs: `make lessons`.
 
-`python -m workbook.run_lessons [-j N] [lessons/03-*.ipynb ...]` executes each notebook in a
-fresh kernel of the project's environment, from its own folder, and writes it back in place
-only when every cell ran; two lessons at a time by default (each has its own kernel and
-scratch workspace), the longest first. Execution and the merging of stream chunks are
-nbconvert's (`ExecutePreprocessor`, `CoalesceStreamsPreprocessor`); what is stored is
-`notebook_hygiene`'s: no Python version, this checkout's path as `/path/to/workbook/...`, and
-a cell's stored outputs kept where the new ones differ only in what the lesson checks (nbval,
+`python -m workbook.run_lessons [-j N] [lessons/03-*.ipynb ...]` runs each notebook with
+nbconvert in a fresh kernel, from its own folder, two at a time (each has its own kernel and
+workspace), the longest first, and writes it back only when every cell ran. What is stored is
+`notebook_hygiene`'s: no Python version, this checkout's path as `/path/to/workbook/...`, a
+cell's stored outputs kept where the new ones differ only in what the lesson checks (nbval,
 tests/nbval_sanitize.cfg) treat as volatile: a rerun that changes nothing changes no file.
 
-Cells are rendered from Jinja2 templates in their metadata (`workbook.render`). A code cell's
-`workbook.params_template` is rendered from params.yaml before it runs (`{{ params.train.cv }}`,
-`{{ params.train | to_yaml }}`), so a new default reaches the lesson. A markdown cell's
-`workbook.template` is rendered in the lesson's kernel after its last cell, with the kernel's
-names (Jupyter's `user_expressions`: nothing shows as an output), so "F1 went from
-{{ old_f1 }} to {{ new_f1 }}" cannot go stale. A field that fails stops the run, naming the
-lesson and cell.
+Templates in a cell's metadata (Jinja2, `workbook.render`) keep a lesson true: a code cell's
+`workbook.params_template` is rendered from params.yaml before it runs (`{{ params.train.cv }}`),
+a markdown cell's `workbook.template` in the lesson's kernel after its last cell, with the
+kernel's names (Jupyter's `user_expressions`: no output shows), so "F1 went from {{ old_f1 }}
+to {{ new_f1 }}" cannot go stale. A field that fails stops the run, naming the lesson and cell.
 """
 
 from __future__ import annotations
@@ -138,13 +134,8 @@ def code_cells(path: Path) -> int:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m workbook.run_lessons", description=__doc__.split("\n\n")[0])
     parser.add_argument("lessons", nargs="*", help="lesson notebooks (default: every lesson)")
-    parser.add_argument(
-        "-j",
-        "--jobs",
-        type=int,
-        default=min(2, os.cpu_count() or 1),
-        help="lessons run at a time, each in its own process and workspace (default: 2, or 1 on one core)",
-    )
+    jobs = min(2, os.cpu_count() or 1)
+    parser.add_argument("-j", "--jobs", type=int, default=jobs, help="lessons at a time (default: 2, 1 on one core)")
     args = parser.parse_args(sys.argv[1:] if argv is None else argv)
     paths = [Path(a).resolve() for a in args.lessons] or sorted(LESSONS_DIR.glob("[0-9][0-9]-*.ipynb"))
     if not paths:

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import re
 import sys
-from collections.abc import Iterator
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
@@ -52,23 +51,6 @@ def soup_of(path: Path, article: bool = False) -> BeautifulSoup:
     assert path.is_file(), f"no page {path}"
     soup = BeautifulSoup(path.read_text(encoding="utf-8"), "html.parser")
     return (soup.find("article") or soup.body) if article else soup
-
-
-def lesson_pages(site: Path) -> Iterator[tuple[str, nbformat.NotebookNode, BeautifulSoup]]:
-    """Each lesson's file name, notebook and page content, freshly parsed."""
-    assert LESSONS, "no lessons"
-    for path in LESSONS:
-        yield path.name, nbformat.read(path, as_version=4), soup_of(site / "lessons" / f"{path.stem}.html", True)
-
-
-def site_pages(site: Path) -> list[Path]:
-    return sorted(p for p in site.rglob("*.html") if p.name not in ("genindex.html", "search.html"))
-
-
-def text_of(element) -> str:
-    for hidden in element.find_all(["script", "style"]):
-        hidden.extract()
-    return element.get_text()
 
 
 def squash(text: str) -> str:
@@ -114,25 +96,59 @@ def output_text(output: dict) -> str:
     return data["text/plain"] if set(data) == {"text/plain"} else ""
 
 
-def test_every_lesson_has_a_page_with_its_headings(site: Path) -> None:
-    for name, nb, content in lesson_pages(site):
-        wanted = [h for c in nb.cells if c.cell_type == "markdown" for h in markdown_headings(c.source)]
-        shown = page_headings(content)
-        missing = [heading for heading in wanted if heading not in shown]
-        assert wanted and not missing, f"{name}: headings not on its page: {missing}\n(page: {shown})"
+def quotes_the_score(nb: nbformat.NotebookNode) -> bool:
+    """reports/metrics.json's f1 is in the lesson's text or in a visible output."""
+    shown = [c.source if c.cell_type == "markdown" else "".join(map(output_text, visible_outputs(c))) for c in nb.cells]
+    return any(str(COMMITTED_F1) in text for text in shown)
 
 
-def test_the_committed_score_is_on_every_page_that_quotes_it(site: Path) -> None:
-    """reports/metrics.json's f1, wherever a lesson shows it (its text or a visible output)."""
-    score, quoting = str(COMMITTED_F1), []
-    for name, nb, content in lesson_pages(site):
-        shown = [
-            c.source if c.cell_type == "markdown" else "".join(map(output_text, visible_outputs(c))) for c in nb.cells
-        ]
-        if any(score in text for text in shown):
-            quoting.append(name)
-            assert score in text_of(content), f"{name}: its page lacks {score}"
-    assert quoting, f"no lesson quotes the committed score {score}"
+def solutions(nb: nbformat.NotebookNode) -> list[str]:
+    return [c.source.strip() for c in nb.cells if c.cell_type == "code" and "solution" in tags(c)]
+
+
+def test_some_lesson_quotes_the_committed_score_and_some_has_a_solution() -> None:
+    notebooks = [nbformat.read(path, as_version=4) for path in LESSONS]
+    assert any(map(quotes_the_score, notebooks)), f"no lesson quotes the committed score {COMMITTED_F1}"
+    assert any(map(solutions, notebooks)), "no lesson has a solution"
+
+
+@pytest.mark.parametrize("lesson", LESSONS, ids=lambda path: path.stem)
+def test_a_lesson_page_shows_its_notebook_as_its_tags_say(site: Path, lesson: Path) -> None:
+    """Its headings; the committed score where it quotes it; setup and check cells gone, figure
+    and exercise-check cells as their output, not their code; each picture an <img> of a file of
+    the site (DVC's plots too: their PNG); links to other lessons as links; solutions in toggles."""
+    nb = nbformat.read(lesson, as_version=4)
+    content = soup_of(site / "lessons" / f"{lesson.stem}.html", article=True)
+    wanted = [h for c in nb.cells if c.cell_type == "markdown" for h in markdown_headings(c.source)]
+    shown = page_headings(content)
+    missing = [heading for heading in wanted if heading not in shown]
+    assert wanted and not missing, f"headings not on the page: {missing}\n(page: {shown})"
+    text = content.get_text()
+    assert not quotes_the_score(nb) or str(COMMITTED_F1) in text, f"the page lacks the score {COMMITTED_F1}"
+    for number, cell in enumerate(nb.cells, 1):
+        kinds = sorted(tags(cell) & (REMOVED | OUTPUT_ONLY))
+        if cell.cell_type != "code" or not kinds or not cell.source.strip():
+            continue
+        assert cell.source.strip() not in text, f"cell {number} {kinds}: its code is on the page"
+        for output in [] if REMOVED & set(kinds) else cell.outputs:
+            line = next((line.strip() for line in output_text(output).splitlines() if line.strip()), None)
+            assert not line or line in text, f"cell {number} {kinds}: its output {line!r} is not shown"
+    pictures = content.select("div.cell_output img")
+    assert len(pictures) == pictures_of(nb), f"{pictures_of(nb)} pictures, {len(pictures)} on the page"
+    for image in content.find_all("img"):
+        assert (site / "lessons" / unquote(image["src"])).resolve().is_file(), f"no picture {image['src']}"
+    markdown = "\n".join(c.source for c in nb.cells if c.cell_type == "markdown")
+    hrefs = {urlsplit(a["href"]).path for a in content.find_all("a", href=True)}
+    linked = set(re.findall(r"\]\((\d\d-[\w-]+)\.ipynb", markdown))
+    unlinked = [f"{stem}.ipynb" for stem in linked if f"{stem}.html" not in hrefs]
+    assert not unlinked, f"links to {unlinked} are not links on the page"
+    toggles = [d for d in content.find_all("details") if d.summary and "Show the solution" in d.summary.get_text()]
+    code = solutions(nb)
+    assert len(toggles) == len(code), f"{len(code)} solution cells, {len(toggles)} toggles"
+    inside = "\n".join(toggle.extract().get_text() for toggle in toggles)
+    for number, source in enumerate(code, 1):
+        assert source in inside, f"solution cell {number} is not in a toggle"
+        assert source not in content.get_text(), f"solution cell {number} is shown outside its toggle"
 
 
 def test_the_landing_page_lists_the_lessons_with_their_study_times_and_the_steps(site: Path, steps) -> None:
@@ -144,7 +160,7 @@ def test_the_landing_page_lists_the_lessons_with_their_study_times_and_the_steps
         assert href in links, f"the landing page does not link {path.name}"
         row = next(tr for tr in content.find_all("tr") if tr.find("a", href=href))
         assert f"about {minutes} minutes" in squash(row.get_text()), f"{path.name}: not {minutes} minutes"
-    text = squash(text_of(content))
+    text = squash(content.get_text())
     assert "make setup" in text and "make lab" in text, "the landing page does not say how to start"
     for step in steps[1]:
         assert f"steps/{step.name}.html" in links, f"the landing page does not link the step {step.name}"
@@ -159,7 +175,7 @@ def test_step_pages_are_their_readmes_as_the_step_builder_renders_them(site: Pat
         content = soup_of(site / "steps" / f"{step.name}.html", True)
         missing = [h for h in markdown_headings(readme) if h not in page_headings(content)]
         assert not missing, f"{step.name}: headings of its README not on its page: {missing}"
-        text = text_of(content)
+        text = content.get_text()
         assert "{{" not in text, f"{step.name}: a template field left on the page"
         spec = manifest[step.name]["files"]["README.md"]
         if isinstance(spec, dict) and spec.get("render") and 'metrics["f1"]' in source.read(spec["from"]).decode():
@@ -168,97 +184,41 @@ def test_step_pages_are_their_readmes_as_the_step_builder_renders_them(site: Pat
     assert rendered, "no step README quotes the committed score"
 
 
-def test_no_check_or_assertion_appears_on_any_page(site: Path) -> None:
-    found = []
-    for path in site_pages(site):
-        text = text_of(soup_of(path))
+def test_every_page_shows_no_check_links_inside_the_site_and_loads_nothing_from_elsewhere(site: Path) -> None:
+    """No assertion or workbook call on a page (the index and search pages aside: so are the
+    two link checks), no link to a missing page or heading, no script, style, font or image from
+    the network, in a page or a stylesheet."""
+    found, anchors = [], {}
+    for path in sorted(site.rglob("*.html")):
+        page, soup = path.relative_to(site), soup_of(path)
+        for element in soup.find_all(["script", "link", "img", "iframe", "source", "video", "audio", "embed"]):
+            for attribute in ("src", "href", "srcset", "data"):
+                if EXTERNAL.match(element.get(attribute, "").strip()):
+                    found.append(f"{page}: loads <{element.name} {attribute}={element[attribute]}> from elsewhere")
+        if any(CSS_FETCH.search(style.get_text()) for style in soup.find_all("style")):
+            found.append(f"{page}: a <style> fetches from elsewhere")
+        if path.name in ("genindex.html", "search.html"):
+            continue
+        text = soup.get_text()
         for match in re.finditer(r"assert |workbook\.", text):
-            found.append(f"{path.relative_to(site)}: ...{squash(text[max(0, match.start() - 60) : match.end() + 30])}")
-    assert not found, "the course's checks on the pages:\n" + "\n".join(found)
-
-
-def test_proof_cells_follow_their_tags(site: Path) -> None:
-    """setup and check cells: gone; figure and exercise-check cells: their output, not their code."""
-    problems = []
-    for name, nb, content in lesson_pages(site):
-        text = text_of(content)
-        for number, cell in enumerate(nb.cells, 1):
-            kinds = sorted(tags(cell) & (REMOVED | OUTPUT_ONLY))
-            if cell.cell_type != "code" or not kinds or not cell.source.strip():
-                continue
-            if cell.source.strip() in text:
-                problems.append(f"{name}: cell {number} {kinds}: its code is on the page")
-            for output in [] if REMOVED & set(kinds) else cell.outputs:
-                line = next((line.strip() for line in output_text(output).splitlines() if line.strip()), None)
-                if line and line not in text:
-                    problems.append(f"{name}: cell {number} {kinds}: its output {line!r} is not shown")
-    assert not problems, "\n".join(problems)
-
-
-def test_solutions_sit_in_toggles(site: Path) -> None:
-    toggled = 0
-    for name, nb, content in lesson_pages(site):
-        solutions = [c.source.strip() for c in nb.cells if c.cell_type == "code" and "solution" in tags(c)]
-        toggles = [d for d in content.find_all("details") if d.summary and "Show the solution" in d.summary.get_text()]
-        assert len(toggles) == len(solutions), f"{name}: {len(solutions)} solution cells, {len(toggles)} toggles"
-        inside = "\n".join(toggle.extract().get_text() for toggle in toggles)
-        for number, code in enumerate(solutions, 1):
-            assert code in inside, f"{name}: solution cell {number} is not in a toggle"
-            assert code not in content.get_text(), f"{name}: solution cell {number} is shown outside its toggle"
-        toggled += len(solutions)
-    assert toggled, "no lesson has a solution"
-
-
-def test_every_picture_is_on_its_page_as_a_file_of_the_site(site: Path) -> None:
-    """Each picture a lesson's cells show (DVC's plots too: their PNG) is an <img> of a file in the site."""
-    for name, nb, content in lesson_pages(site):
-        shown = [img for output in content.select("div.cell_output") for img in output.find_all("img")]
-        assert len(shown) == pictures_of(nb), f"{name}: {pictures_of(nb)} pictures, {len(shown)} on its page"
-        for image in content.find_all("img"):
-            assert (site / "lessons" / unquote(image["src"])).resolve().is_file(), f"{name}: {image['src']}"
-
-
-def test_links_inside_the_site_lead_to_pages_and_headings_that_exist(site: Path) -> None:
-    broken, anchors = [], {}
-    for path in site_pages(site):
-        for link in soup_of(path).find_all("a", href=True):
+            around = squash(text[max(0, match.start() - 60) : match.end() + 30])
+            found.append(f"{page}: a check on the page: ...{around}")
+        for link in soup.find_all("a", href=True):
             parts = urlsplit(link["href"])
             if parts.scheme or parts.netloc or link["href"].startswith("mailto:"):
                 continue
             target = (path.parent / unquote(parts.path)).resolve() if parts.path else path
             if not target.is_file():
-                broken.append(f"{path.relative_to(site)}: {link['href']}")
+                found.append(f"{page}: a link to nothing: {link['href']}")
             elif parts.fragment and target.suffix == ".html":
                 if target not in anchors:
-                    anchors[target] = set(re.findall(r'\bid="([^"]+)"', target.read_text(encoding="utf-8")))
+                    anchors[target] = {tag["id"] for tag in soup_of(target).find_all(id=True)}
                 if unquote(parts.fragment) not in anchors[target]:
-                    broken.append(f"{path.relative_to(site)}: {link['href']} (no such heading)")
-    assert not broken, "links to nothing:\n" + "\n".join(broken)
-
-
-def test_links_between_lessons_become_links_between_pages(site: Path) -> None:
-    for name, nb, content in lesson_pages(site):
-        markdown = [c.source for c in nb.cells if c.cell_type == "markdown"]
-        linked = {stem for source in markdown for stem in re.findall(r"\]\((\d\d-[\w-]+)\.ipynb", source)}
-        hrefs = {urlsplit(a["href"]).path for a in content.find_all("a", href=True)}
-        missing = [f"{stem}.ipynb" for stem in linked if f"{stem}.html" not in hrefs]
-        assert not missing, f"{name}: links to {missing} are not links on its page"
-
-
-def test_no_page_loads_a_script_style_font_or_image_from_elsewhere(site: Path) -> None:
-    found = []
-    for path in site.rglob("*.html"):
-        soup = soup_of(path)
-        for element in soup.find_all(["script", "link", "img", "iframe", "source", "video", "audio", "embed"]):
-            for attribute in ("src", "href", "srcset", "data"):
-                if EXTERNAL.match(element.get(attribute, "").strip()):
-                    found.append(f"{path.relative_to(site)}: <{element.name} {attribute}={element[attribute]}>")
-        if any(CSS_FETCH.search(style.get_text()) for style in soup.find_all("style")):
-            found.append(f"{path.relative_to(site)}: a <style> fetches from elsewhere")
+                    found.append(f"{page}: a link to no such heading: {link['href']}")
     for path in site.rglob("*.css"):
         if CSS_FETCH.search(path.read_text(encoding="utf-8", errors="replace")):
             found.append(f"{path.relative_to(site)}: @import or url() from elsewhere")
-    assert not found, "the site loads from the network:\n" + "\n".join(found)
+    assert not found, "\n".join(found)
 
 
 def test_chromium_offline_draws_a_lesson_with_its_figures(site: Path) -> None:

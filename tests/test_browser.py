@@ -1,10 +1,7 @@
-"""JupyterLab as `make lab` starts it, in headless Chromium (tests/chromium.py); and `make lab`.
-
-One server for the module, started by tools/lab.sh (as root too), nothing activated, with a
-random token and throwaway Jupyter folders, JupyterLab's defaults but no news, update checks or
-toasts. Lesson 1 opens with the project's kernel, no "Select Kernel" dialog, runs, hides its
-solution until asked, and saving it leaves it as committed (workbook.jupyter_save). tools/lab.sh
-alone runs with a stub `jupyter` in a copy of the script (readable by `nobody`).
+"""JupyterLab as `make lab` starts it (tools/lab.sh, as root too, nothing activated), with
+throwaway Jupyter folders and no news, update checks or toasts, in headless Chromium: lesson 1
+opens with the project's kernel and no dialog, runs, hides its solution until asked, and saving
+leaves it as committed (workbook.jupyter_save). lab.sh alone runs with a stub `jupyter`.
 """
 
 from __future__ import annotations
@@ -14,20 +11,18 @@ import difflib
 import json
 import os
 import re
-import secrets
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
 import time
-import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 
 import nbformat
 import pytest
+from jupyter_server.serverapp import list_running_servers
 
 from conftest import ARTIFACTS, REPO_ROOT, chromium, run
 
@@ -38,7 +33,6 @@ KERNEL = "mlops-course"
 KERNEL_DISPLAY = "Python 3 (mlops-course)"
 TIMEOUT = 90  # s: server start, page load, kernel start, one cell, on a busy 2-core machine
 IS_ROOT = os.geteuid() == 0
-DOCMANAGER = "@jupyterlab/docmanager-extension:plugin"  # autosave, autosaveInterval (120 s)
 NOTIFICATIONS = "@jupyterlab/apputils-extension/notification.jupyterlab-settings"
 JUPYTER_DIRS = ("JUPYTER_CONFIG_DIR", "JUPYTER_DATA_DIR", "JUPYTER_RUNTIME_DIR", "IPYTHONDIR")
 LAB_DIRS = ("JUPYTERLAB_SETTINGS_DIR", "JUPYTERLAB_WORKSPACES_DIR")
@@ -58,13 +52,9 @@ def first_line(text: str) -> str | None:
 
 
 class JupyterLab:
-    """A `jupyter lab` server started by tools/lab.sh, with its own throwaway Jupyter home."""
+    """`jupyter lab` started by tools/lab.sh on a free port, with its own throwaway Jupyter home."""
 
     def __init__(self, home: Path) -> None:
-        with socket.socket() as sock:
-            sock.bind(("127.0.0.1", 0))
-            port = sock.getsockname()[1]
-        self.token, self.url, self.log_path = secrets.token_hex(24), f"http://127.0.0.1:{port}", home / "lab.log"
         env = {**env_without_this_environment(), "JUPYTER_PLATFORM_DIRS": "1"}
         for name in ("JUPYTER_PATH", "JUPYTER_CONFIG_PATH"):
             env.pop(name, None)
@@ -74,50 +64,30 @@ class JupyterLab:
         settings = home / "jupyterlab_settings_dir" / NOTIFICATIONS
         settings.parent.mkdir(parents=True)
         settings.write_text(json.dumps({"checkForUpdates": False, "fetchNews": "false", "doNotDisturbMode": True}))
-        checkpoints = home / "checkpoints"  # JupyterLab makes one when it opens a file
-        command = [
-            str(LAB_SCRIPT),
-            "--ip=127.0.0.1",
-            f"--port={port}",
-            "--port-retries=0",
-            "--no-browser",
-            f"--IdentityProvider.token={self.token}",
-            "--LabApp.news_url=",
-            f"--FileCheckpoints.checkpoint_dir={checkpoints}",
-        ]  # fmt: skip  (lab.sh adds --allow-root)
+        self.runtime_dir, self.log_path = env["JUPYTER_RUNTIME_DIR"], home / "lab.log"
+        checkpoints = f"--FileCheckpoints.checkpoint_dir={home / 'checkpoints'}"  # made when a file opens
+        command = [str(LAB_SCRIPT), "--ip=127.0.0.1", "--port=0", "--no-browser", "--LabApp.news_url=", checkpoints]
         with self.log_path.open("wb") as log:
             self.process = subprocess.Popen(command, cwd=REPO_ROOT, env=env, stdin=subprocess.DEVNULL, stdout=log,
                                             stderr=subprocess.STDOUT, start_new_session=True)  # fmt: skip
 
-    def api(self, method: str, path: str, body: dict | None = None):
-        request = urllib.request.Request(
-            f"{self.url}{path}",
-            method=method,
-            headers={"Authorization": f"token {self.token}", "Content-Type": "application/json"},
-            data=json.dumps(body or {}).encode() if method in ("POST", "PUT") else None,
-        )
-        with urllib.request.urlopen(request, timeout=5) as response:
-            raw = response.read()
-        return json.loads(raw) if raw else None
-
-    def ready(self) -> bool:
-        assert self.process.poll() is None, f"jupyter lab exited with {self.process.returncode}\n{self.log()}"
-        with contextlib.suppress(OSError):
-            return self.api("GET", "/api/status") is not None
-        return False
+    def connect(self, browser) -> None:
+        """Once the server listens, as jupyter_server's own server file says: its url, token and API."""
+        info = self.wait_for(lambda: next(list_running_servers(self.runtime_dir), None), "jupyter lab")
+        self.url, self.token, self.browser = info["url"], info["token"], browser
+        auth = {"Authorization": f"token {self.token}"}
+        self.api = browser.new_context(base_url=self.url, extra_http_headers=auth).request
 
     def kernel(self) -> str | None:
         """The kernel of lesson 1's session, once JupyterLab has started one."""
-        sessions = self.api("GET", "/api/sessions")
+        sessions = self.api.get("api/sessions").json()
         return next((s["kernel"]["name"] for s in sessions if s["path"] == LESSON and s.get("kernel")), None)
 
-    def modified(self) -> str:
-        return self.api("GET", f"/api/contents/{LESSON}?content=0")["last_modified"]
-
     def wait_for(self, condition, what: str):
-        """Poll `condition` until it returns something true, which it returns."""
+        """Poll `condition` until it returns something true, which it returns, while the server runs."""
         deadline = time.monotonic() + TIMEOUT
         while not (result := condition()):
+            assert self.process.poll() is None, f"jupyter lab exited with {self.process.returncode}\n{self.log()}"
             assert time.monotonic() < deadline, f"no {what} after {TIMEOUT} s\n{self.log()}"
             time.sleep(0.3)
         return result
@@ -125,46 +95,38 @@ class JupyterLab:
     def log(self) -> str:
         return self.log_path.read_text(encoding="utf-8", errors="replace")[-5000:]
 
-    def stop(self) -> None:
-        """Shut down kernels and server through the API; kill its process group if it lingers."""
-        with contextlib.suppress(OSError):
-            self.api("POST", "/api/shutdown")
-        try:
-            self.process.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            os.killpg(self.process.pid, signal.SIGKILL)
-            self.process.wait()
-
 
 @pytest.fixture(scope="module")
 def lab(tmp_path_factory: pytest.TempPathFactory) -> Iterator[JupyterLab]:
-    """The server, its `browser` a Chromium for the module."""
+    """The server, its `browser` a Chromium for the module; SIGTERM shuts down kernels and server."""
     with chromium() as browser:
         server = JupyterLab(tmp_path_factory.mktemp("jupyterlab"))
-        server.browser = browser
         try:
-            server.wait_for(server.ready, "jupyter lab")
+            server.connect(browser)
             yield server
         finally:
-            server.stop()
+            server.process.terminate()
+            try:
+                server.process.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                os.killpg(server.process.pid, signal.SIGKILL)
+                server.process.wait()
 
 
 @contextlib.contextmanager
-def opened_lesson(lab: JupyterLab, screenshot: str, autosave: bool = True):
+def opened_lesson(lab: JupyterLab, screenshot: str):
     """A new page with lesson 1 open, its kernel (the one its metadata names) started by itself,
     no dialog: (page, notebook panel). After: the file byte for byte as before (put back if not),
-    `git status` the same. autosave=False for a test that changes the notebook in the browser."""
+    `git status` the same."""
     from playwright.sync_api import expect
 
     expect.set_options(timeout=TIMEOUT * 1000)
     path = REPO_ROOT / LESSON
     before, status = path.read_bytes(), run(GIT_STATUS, REPO_ROOT).stdout
-    if not autosave:  # read by pages opened later
-        lab.api("PUT", f"/lab/api/settings/{DOCMANAGER}", {"raw": json.dumps({"autosave": False})})
     page = lab.browser.new_page(viewport={"width": 1400, "height": 900})
     page.set_default_timeout(TIMEOUT * 1000)
     try:
-        page.goto(f"{lab.url}/lab/tree/{LESSON}?token={lab.token}", wait_until="domcontentloaded")
+        page.goto(f"{lab.url}lab/tree/{LESSON}?token={lab.token}", wait_until="domcontentloaded")
         panel = page.locator(".jp-NotebookPanel:visible").first
         expect(panel).to_be_visible()
         dialog = page.locator(".jp-Dialog")
@@ -181,10 +143,6 @@ def opened_lesson(lab: JupyterLab, screenshot: str, autosave: bool = True):
         with contextlib.suppress(Exception):
             page.screenshot(path=str(ARTIFACTS / screenshot))
         page.close()
-        with contextlib.suppress(OSError):  # a server gone already: its own error shows
-            for session in lab.api("GET", "/api/sessions"):  # the next test starts a fresh kernel
-                lab.api("DELETE", f"/api/sessions/{session['id']}")
-            lab.api("PUT", f"/lab/api/settings/{DOCMANAGER}", {"raw": "{}"})
         after = path.read_bytes()
         if after != before:
             path.write_bytes(before)
@@ -194,24 +152,14 @@ def opened_lesson(lab: JupyterLab, screenshot: str, autosave: bool = True):
 
 
 @pytest.mark.slow
-def test_lesson1_opened_and_saved_stays_as_committed(lab: JupyterLab) -> None:
-    """With JupyterLab's default settings (autosave on), save as a learner does: Ctrl+S."""
-    with opened_lesson(lab, "jupyterlab-lesson1-saved.png") as (page, panel):
-        saved_at = lab.modified()
-        panel.locator(".jp-Notebook").first.click()
-        page.keyboard.press("Control+s")
-        lab.wait_for(lambda: lab.modified() != saved_at, f"save of {LESSON}")
-
-
-@pytest.mark.slow
-def test_lesson1_runs_with_the_project_kernel_and_hides_its_solution(lab: JupyterLab) -> None:
-    """Its first visible code cell, outputs cleared in the browser, runs and shows the stored outputs.
-    The exercise's solution sits under a `### Solution` heading stored collapsed: JupyterLab shows
-    the heading and a button for the hidden cells, not the solution; the button shows it."""
+def test_lesson1_saved_stays_as_committed_runs_and_hides_its_solution(lab: JupyterLab) -> None:
+    """With JupyterLab's default settings (autosave on), saved as a learner does (Ctrl+S). Then,
+    autosave off (the Settings menu: what follows changes the notebook), its first visible code
+    cell, outputs cleared, runs and shows the stored outputs; the solution under its `### Solution`
+    heading (stored collapsed) is hidden behind a button for the hidden cells, which shows it."""
     from playwright.sync_api import expect
 
     nb = nbformat.read(REPO_ROOT / LESSON, as_version=4)
-    assert nb.metadata.get("kernelspec", {}).get("name") == KERNEL, nb.metadata.get("kernelspec")
     cells = [cell for cell in nb.cells if cell.cell_type == "code"]
     collapsed = [i for i, c in enumerate(cells) if c.metadata.get("jupyter", {}).get("source_hidden")]
     first = next(i for i in range(len(cells)) if i not in collapsed)
@@ -222,11 +170,15 @@ def test_lesson1_runs_with_the_project_kernel_and_hides_its_solution(lab: Jupyte
         text = "" if "text/html" in data else output.get("text") or data.get("text/plain", "")
         expected.append((any(mime.startswith("image/") for mime in data), first_line(text)))
     heading = next(i for i, c in enumerate(nb.cells) if c.source.startswith("### Solution"))
-    assert nb.cells[heading].metadata.get("jp-MarkdownHeadingCollapsed") is True
-    solution = nb.cells[heading + 1]
-    assert solution.cell_type == "code" and "solution" in solution.metadata.get("tags", [])
-    # autosave off: clearing outputs and the button change the notebook
-    with opened_lesson(lab, "jupyterlab-lesson1.png", autosave=False) as (page, panel):
+    with opened_lesson(lab, "jupyterlab-lesson1.png") as (page, panel):
+        saved_at = (REPO_ROOT / LESSON).stat().st_mtime_ns
+        panel.locator(".jp-Notebook").first.click()
+        page.keyboard.press("Control+s")
+        lab.wait_for(lambda: (REPO_ROOT / LESSON).stat().st_mtime_ns != saved_at, f"save of {LESSON}")
+        page.locator(".lm-MenuBar-itemLabel", has_text=re.compile(r"^Settings$")).click()
+        page.locator(".lm-Menu-itemLabel", has_text="Autosave Documents").click()
+        settings = "lab/api/settings/@jupyterlab/docmanager-extension:plugin"
+        lab.wait_for(lambda: lab.api.get(settings).json()["settings"].get("autosave") is False, "autosave off")
         code = panel.locator(".jp-Notebook .jp-CodeCell")
         for index in collapsed:  # JupyterLab's placeholder, not their source
             expect(code.nth(index).locator(".jp-InputPlaceholder")).to_have_count(1)
@@ -249,7 +201,7 @@ def test_lesson1_runs_with_the_project_kernel_and_hides_its_solution(lab: Jupyte
         title = panel.locator(".jp-MarkdownCell", has=page.locator("h3", has_text="Solution"))
         expect(title).to_have_count(1)
         title.scroll_into_view_if_needed()
-        hidden = panel.locator(".jp-CodeCell", has_text=first_line(solution.source))
+        hidden = panel.locator(".jp-CodeCell", has_text=first_line(nb.cells[heading + 1].source))
         expect(hidden).to_have_count(1)
         expect(hidden).to_be_hidden()
         title.locator(".jp-showHiddenCellsButton").click()
@@ -267,8 +219,8 @@ def test_kernelspec_is_installed_for_jupyterlab() -> None:
 
 @pytest.fixture
 def lab_script_copy() -> Iterator[Path]:
-    """tools/lab.sh in a throwaway checkout whose .venv/bin/jupyter, readable by any user,
-    prints the folder it runs in and its arguments, one a line."""
+    """tools/lab.sh in a throwaway checkout (not under pytest's own, private, temporary folder)
+    whose .venv/bin/jupyter, readable by any user, prints the folder it runs in and its arguments."""
     with tempfile.TemporaryDirectory(prefix="lab-sh-") as name:
         root = Path(name)
         (root / "tools").mkdir()
@@ -281,20 +233,17 @@ def lab_script_copy() -> Iterator[Path]:
 
 
 @pytest.mark.parametrize("user", ["this user", "nobody"])
-def test_lab_sh_adds_allow_root_only_as_root_and_passes_arguments(lab_script_copy: Path, user: str) -> None:
+def test_lab_sh_runs_jupyter_lab_from_the_root_adding_allow_root_only_as_root(lab_script_copy: Path, user) -> None:
     command = [str(lab_script_copy / "tools" / "lab.sh"), "--no-browser", "--port", "8899"]
     if user != "this user":
         if not IS_ROOT:
             pytest.skip("running the script as another user needs root")
         command = ["runuser", "-u", user, "--", *command]
     result = run(command, Path(tempfile.gettempdir()), env_without_this_environment())  # from another folder
-    cwd, *args = result.stdout.splitlines()
-    assert cwd == f"cwd={lab_script_copy}", "lab.sh runs jupyter from the repository root"
-    as_root = IS_ROOT and user == "this user"
-    assert args[0] == "lab" and "--notebook-dir=." in args, args
-    assert "--MappingKernelManager.default_kernel_name=mlops-course" in args, args
-    assert ("--allow-root" in args) == as_root, f"as {user} (root: {as_root}): {args}"
-    assert args[-3:] == ["--no-browser", "--port", "8899"], args
+    as_root = ["--allow-root"] if IS_ROOT and user == "this user" else []
+    kernel = f"--MappingKernelManager.default_kernel_name={KERNEL}"
+    wanted = [f"cwd={lab_script_copy}", "lab", "--notebook-dir=.", kernel, *as_root, "--no-browser", "--port", "8899"]
+    assert result.stdout.splitlines() == wanted, f"as {user}"
 
 
 def test_lab_sh_without_the_environment_says_to_run_make_setup(lab_script_copy: Path) -> None:

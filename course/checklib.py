@@ -29,6 +29,7 @@ from configobj import ConfigObj  # what DVC reads its config with
 ANSI = re.compile(r"\x1b\[[0-9;]*m")
 BIN = Path(sys.executable).parent  # the course's environment (.venv/bin), whatever PATH says
 NOTEBOOK = "iris_prototype.ipynb"
+METRICS = "reports/metrics.json"
 # main's score and params.yaml when the steps were built (`make steps` fills in course/expected.json)
 _EXPECTED = json.loads((Path(__file__).parent / "expected.json").read_text(encoding="utf-8"))
 EXPECTED_F1: float = _EXPECTED["f1"]
@@ -37,11 +38,7 @@ GREEN, RED, DIM, RESET = ("\x1b[32m", "\x1b[31m", "\x1b[2m", "\x1b[0m") if sys.s
 
 
 class Fail(Exception):
-    """A check that did not pass: what it expected, what it found, and where to look."""
-
-    def __init__(self, expected: str, found: str, hint: str):
-        super().__init__(found)
-        self.expected, self.found, self.hint = expected, found, hint
+    """A check that did not pass: Fail(what it expected, what it found, where to look)."""
 
 
 @dataclass
@@ -61,25 +58,14 @@ class Work:
     def __init__(self, root: Path, rev: str | None = None):
         self.root = root
         self.rev = rev  # a commit to check instead of the working tree (make progress)
-        self._tmp = tempfile.TemporaryDirectory(prefix="course-check-")
-        self.copies = 0
+        self.tmp = tempfile.TemporaryDirectory(prefix="course-check-")
         self.cache: dict[str, object] = {}
-
-    def close(self) -> None:
-        self._tmp.cleanup()
 
     def git(self, *args: str, check: bool = True) -> str:
         result = self.run(self.root, "git", *args)
         if check and result.returncode != 0:
             raise RuntimeError(f"git {' '.join(args)}: {result.stderr.strip()}")
         return result.stdout
-
-    def git_ok(self, *args: str) -> bool:
-        """Whether a git command (a question such as `merge-base --is-ancestor`) exits with 0."""
-        return self.run(self.root, "git", *args).returncode == 0
-
-    def head(self) -> str:
-        return self.rev or "HEAD"
 
     def read(self, path: str) -> str | None:
         """A file of the learner's work (working tree, or the commit being checked), or None."""
@@ -89,12 +75,11 @@ class Work:
         file = self.root / path
         return file.read_text(encoding="utf-8") if file.is_file() else None
 
-    def copy(self, name: str = "", shared_cache: bool = False) -> Path:
+    def copy(self, name: str, shared_cache: bool = False) -> Path:
         """A new scratch copy of the learner's files, a git repository of one commit (DVC needs git).
         DVC's cache is never the learner's: with `shared_cache`, it is the checks' own (in git's
         folder, course-check-cache), so a stage that ran in an earlier check is restored, not rerun."""
-        self.copies += 1
-        dest = Path(self._tmp.name) / f"work{self.copies}{'-' + name if name else ''}"
+        dest = Path(self.tmp.name) / name
         dest.mkdir()
         if self.rev:
             archive = subprocess.run(["git", "archive", self.rev], cwd=self.root, capture_output=True, check=True)
@@ -102,15 +87,9 @@ class Work:
         else:
             listed = self.git("ls-files", "-z", "--cached", "--others", "--exclude-standard")
             for path in sorted({p for p in listed.split("\0") if p}):
-                source = self.root / path
-                if not os.path.lexists(source):
-                    continue  # deleted in the working tree, not yet in git
-                target = dest / path
-                target.parent.mkdir(parents=True, exist_ok=True)
-                if source.is_symlink():
-                    target.symlink_to(os.readlink(source))
-                else:
-                    shutil.copy2(source, target)
+                if os.path.lexists(self.root / path):  # not when deleted in the working tree, not yet in git
+                    (dest / path).parent.mkdir(parents=True, exist_ok=True)
+                    shutil.copy2(self.root / path, dest / path, follow_symlinks=False)  # a link stays a link
             local = self.root / ".dvc" / "config.local"  # `dvc remote add --local` writes here (git ignores it)
             if local.is_file() and (dest / ".dvc").is_dir():  # (a step before DVC ignores a .dvc/ left by a later one)
                 shutil.copy2(local, dest / ".dvc" / "config.local")
@@ -126,6 +105,22 @@ class Work:
             subprocess.run(["git", *args], cwd=dest, env=self.env(), capture_output=True, check=True)
         return dest
 
+    def ran(
+        self, name: str, *command: str, prepare: Callable[[Path], None] | None = None, shared_cache: bool = False
+    ) -> tuple[Path, subprocess.CompletedProcess]:
+        """The scratch copy `name` where `command` ran, after `prepare(copy)`, and the run: once per check run."""
+        if name not in self.cache:
+            copy = self.copy(name, shared_cache)
+            if prepare is not None:
+                prepare(copy)
+            self.cache[name] = (copy, self.run(copy, *command))
+        return self.cache[name]
+
+    def notebook(self, name: str, prepare: Callable[[Path], None] | None = None):
+        """`ran` for iris_prototype.ipynb, executed as the README does (the executed copy goes to reports/runs/)."""
+        command = ["nbconvert", "--to", "notebook", "--execute", "--KernelManager.transport=ipc", NOTEBOOK]
+        return self.ran(name, str(BIN / "jupyter"), *command, "--output-dir", "reports/runs", prepare=prepare)
+
     def env(self, cwd: Path | None = None) -> dict[str, str]:
         # PYTHONDONTWRITEBYTECODE: nothing written beside the learner's modules either
         env = dict(os.environ, PATH=f"{BIN}{os.pathsep}{os.environ.get('PATH', '')}", DVC_NO_ANALYTICS="1")
@@ -139,11 +134,6 @@ class Work:
         return subprocess.run(
             list(command), cwd=cwd, env=self.env(cwd), capture_output=True, text=True, timeout=timeout, check=False
         )
-
-    def notebook(self, cwd: Path, path: str = NOTEBOOK) -> subprocess.CompletedProcess:
-        """Execute a notebook in a copy, as the step README does (the executed copy goes to reports/runs/)."""
-        command = ["nbconvert", "--to", "notebook", "--execute", "--KernelManager.transport=ipc", path]
-        return self.run(cwd, str(BIN / "jupyter"), *command, "--output-dir", "reports/runs")
 
 
 def last_error(output: str) -> str:
@@ -167,40 +157,32 @@ def must_succeed(result: subprocess.CompletedProcess, hint: str) -> None:
         raise Fail("a run without errors", last_error(result.stderr), hint)
 
 
-def read_json(path: Path, what: str, hint: str) -> object:
-    if not path.is_file():
-        raise Fail(f"{what}", "no such file", hint)
-    try:
-        return json.loads(path.read_text(encoding="utf-8"))
-    except ValueError as err:
-        raise Fail(f"{what} as JSON", f"not JSON ({err})", hint) from None
-
-
-def f1_of(data: object, where: str, hint: str) -> float:
+def score(data: object, hint: str, expected: float | None = EXPECTED_F1) -> None:
+    """The content of reports/metrics.json has an "f1": `expected` (the score of the default
+    params.yaml) or, with None, any F1 score (0 to 1)."""
     if not isinstance(data, dict) or "f1" not in data:
         keys = ", ".join(map(repr, data)) if isinstance(data, dict) else type(data).__name__
-        raise Fail(f'{where}: a key "f1"', f"keys: {keys or 'none'}", hint)
-    value = data["f1"]
-    if isinstance(value, bool) or not isinstance(value, int | float):
-        raise Fail(f"{where}: f1 a number", repr(value), hint)
-    return float(value)
-
-
-def same_score(found: float, expected: float | None, where: str, hint: str) -> None:
-    """`found` is `expected` (the score of the default params.yaml) or, with None, any F1 score (0 to 1)."""
+        raise Fail(f'{METRICS}: a key "f1"', f"keys: {keys or 'none'}", hint)
+    found = data["f1"]
+    if isinstance(found, bool) or not isinstance(found, int | float):
+        raise Fail(f"{METRICS}: f1 a number", repr(found), hint)
     if expected is None and not 0 <= found <= 1:
         raise Fail("an F1 score between 0 and 1", str(found), hint)
     if expected is not None and abs(found - expected) > 5e-7:
-        raise Fail(f"{where}: f1 = {expected} (the score of the default params.yaml)", f"f1 = {found}", hint)
+        raise Fail(f"{METRICS}: f1 = {expected} (the score of the default params.yaml)", f"f1 = {found}", hint)
 
 
-def metrics_f1(
-    copy: Path, hint: str, missing: str | None = None, expected: float | None = EXPECTED_F1, what=""
-) -> None:
-    """reports/metrics.json in `copy` holds the F1 score `expected` (see same_score); `missing`: the
+def metrics_f1(copy: Path, hint: str, missing: str = "", expected: float | None = EXPECTED_F1, what="") -> None:
+    """reports/metrics.json in `copy` holds the F1 score `expected` (see score); `missing`: the
     hint when the file is not there or not JSON (default: `hint`); `what`: said of the file."""
-    data = read_json(copy / "reports/metrics.json", "reports/metrics.json" + what, hint if missing is None else missing)
-    same_score(f1_of(data, "reports/metrics.json", hint), expected, "reports/metrics.json", hint)
+    path, missing = copy / METRICS, missing or hint
+    if not path.is_file():
+        raise Fail(METRICS + what, "no such file", missing)
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except ValueError as err:
+        raise Fail(f"{METRICS}{what} as JSON", f"not JSON ({err})", missing) from None
+    score(data, hint, expected)
 
 
 def expected_f1(work: Work) -> float | None:
@@ -208,8 +190,8 @@ def expected_f1(work: Work) -> float | None:
     return EXPECTED_F1 if yaml.safe_load(work.read("params.yaml") or "") == DEFAULT_PARAMS else None
 
 
-def png_size(path: Path, hint: str = "", least: int = 0) -> tuple[int, int]:
-    """Width and height from a PNG file's header, at least `least` pixels each, or Fail."""
+def png_size(path: Path, hint: str = "", least: int = 0) -> None:
+    """A PNG file at `path` (its header says so) of at least `least` x `least` pixels, or Fail."""
     data = path.read_bytes()[:24] if path.is_file() else b""
     if not data:
         raise Fail(f"a picture at {path.name}", "no such file", hint)
@@ -218,7 +200,6 @@ def png_size(path: Path, hint: str = "", least: int = 0) -> tuple[int, int]:
     width, height = int.from_bytes(data[16:20], "big"), int.from_bytes(data[20:24], "big")
     if min(width, height) < least:
         raise Fail(f"a picture of at least {least} x {least} pixels", f"{width} x {height}", hint)
-    return width, height
 
 
 HINT_REPRO = "run `dvc repro` yourself and read its error; `dvc dag` shows how the stages connect"
@@ -226,11 +207,7 @@ HINT_REPRO = "run `dvc repro` yourself and read its error; `dvc dag` shows how t
 
 def reproduced(work: Work) -> Path:
     """A scratch copy where `dvc repro` ran (once per check run)."""
-    if "repro" not in work.cache:
-        copy = work.copy("repro", shared_cache=True)
-        result = work.run(copy, "dvc", "repro")
-        work.cache["repro"] = (copy, result)
-    copy, result = work.cache["repro"]
+    copy, result = work.ran("repro", "dvc", "repro", shared_cache=True)
     if result.returncode != 0:
         raise Fail("`dvc repro` to run the pipeline", last_error(result.stderr + result.stdout), HINT_REPRO)
     return copy
@@ -243,9 +220,9 @@ def dvc_json(work: Work, copy: Path, *args: str) -> object:
     return json.loads(result.stdout)
 
 
-def tracked_by_git(work: Work, copy: Path, path: str, hint: str) -> None:
+def tracked_by_git(work: Work, path: str, hint: str) -> None:
     """After `dvc repro`, DVC lists each cached output in a .gitignore: one with `cache: false` it leaves to git."""
-    if work.run(copy, "git", "check-ignore", "-q", "--no-index", path).returncode == 0:
+    if work.run(reproduced(work), "git", "check-ignore", "-q", "--no-index", path).returncode == 0:
         raise Fail(f"{path} tracked by git (cache: false)", "DVC caches it and git ignores it", hint)
 
 
@@ -268,10 +245,9 @@ def run_checks(step: str, checks: list[Check], root: Path | None = None, rev: st
             except Fail as fail:
                 failed = failed or item.title
                 print(f"  {RED}[FAIL]{RESET} {item.title}", file=out)
-                print(f"         expected: {fail.expected}", file=out)
-                print(f"         found:    {fail.found}", file=out)
-                if fail.hint:
-                    print(f"         hint:     {fail.hint}", file=out)
+                for label, text in zip(("expected:", "found:", "hint:"), fail.args, strict=True):
+                    if text or label != "hint:":
+                        print(f"         {label:9} {text}", file=out)
             except Exception:  # a bug of the check itself, not the learner's: say so
                 failed = failed or item.title
                 print(f"  {RED}[ERROR]{RESET} {item.title}: the check itself failed:", file=out)
@@ -280,7 +256,7 @@ def run_checks(step: str, checks: list[Check], root: Path | None = None, rev: st
                 passed += 1
                 print(f"  {GREEN}[ ok ]{RESET} {item.title}", file=out, flush=True)
     finally:
-        work.close()
+        work.tmp.cleanup()
     done = passed == len(checks)
     verdict = "done: every check passed" if done else f"not done yet: {passed} of {len(checks)} checks passed"
     print(f"{step}: {verdict}", file=out)

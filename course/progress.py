@@ -21,39 +21,30 @@ COURSE_BRANCH = re.compile(r"^step-(\d+)-[a-z0-9-]+(_SOLUTION)?$")
 STEP_LINE = re.compile(r'^STEP = "(step-\d+-[a-z0-9-]+)"$', re.MULTILINE)
 
 
-def git(*args: str) -> str:
-    return subprocess.run(["git", *args], capture_output=True, text=True, check=True).stdout
-
-
-def check_code(ref: str) -> tuple[str | None, str]:
-    """The step a commit's `course/check.py` is for (its STEP line), and the file's code ("" if none)."""
-    shown = subprocess.run(["git", "show", f"{ref}:course/check.py"], capture_output=True, text=True, check=False)
-    code = shown.stdout if shown.returncode == 0 else ""
-    found = STEP_LINE.search(code)
-    return (found.group(1) if found else None), code
+def git(*args: str, check: bool = True) -> str:
+    return subprocess.run(["git", *args], capture_output=True, text=True, check=check).stdout
 
 
 def checks_of(ref: str, code: str):
     """The CHECKS of the check.py a commit carries (each step's own, as you committed it)."""
     names: dict = {"__name__": "course_check", "__file__": f"{ref}:course/check.py"}
-    exec(compile(code, f"{ref}:course/check.py", "exec"), names)  # noqa: S102 - the course's own file
+    exec(compile(code, names["__file__"], "exec"), names)  # noqa: S102 - the course's own file
     return names["CHECKS"]
 
 
 def main() -> int:
     sys.path.insert(0, str(Path(__file__).parent))
-    branches = git("for-each-ref", "--format=%(refname:short) %(objectname)", "refs/heads").split("\n")
-    branches = [line.split() for line in branches if line]
     steps: dict[int, str] = {}
     mine: dict[str, list[tuple[str, str, str]]] = {}  # step -> (branch, commit, its check.py)
-    for name, sha in branches:
+    for line in git("for-each-ref", "--format=%(refname:short) %(objectname)", "refs/heads").splitlines():
+        name, sha = line.split()
         course = COURSE_BRANCH.match(name)
+        code = "" if course else git("show", f"{sha}:course/check.py", check=False)  # "" when it has none
+        carried = STEP_LINE.search(code)  # the step its course/check.py is for
         if course:
             steps[int(course.group(1))] = name.removesuffix("_SOLUTION")
-            continue
-        step, code = check_code(name)
-        if step:
-            mine.setdefault(step, []).append((name, sha, code))
+        elif carried:
+            mine.setdefault(carried.group(1), []).append((name, sha, code))
     if not steps:
         print("No course step branches here: run `make steps` in your checkout of the course first.")
         return 1
@@ -61,8 +52,7 @@ def main() -> int:
     memo = json.loads(memo_path.read_text()) if memo_path.is_file() else {}
     print("Steps of the course (done = its check passes on the last commit of a branch of yours):")
     next_step, next_number = None, 0
-    for number in sorted(steps):
-        step = steps[number]
+    for number, step in sorted(steps.items()):
         done_on = []
         for name, sha, code in mine.get(step, []):
             key = f"{step} {sha}"

@@ -1,6 +1,7 @@
 """`make check` for step 3: the plotting function lives in the package, and the notebook uses it from there."""
 
 import json
+from pathlib import Path
 
 import nbformat
 
@@ -25,8 +26,7 @@ WHERE = 'import json; print("CHECK-WHERE", json.dumps(plot_confusion_matrix.__mo
 
 @check("plot_confusion_matrix in src/iris_pipeline/plots.py draws a matrix")
 def function(work: Work) -> None:
-    copy = work.copy()
-    result = work.run(copy, str(BIN / "python"), "-c", PROBE)
+    result = work.ran("function", str(BIN / "python"), "-c", PROBE)[1]
     if result.returncode != 0:
         raise Fail("the function to return a matplotlib Figure", last_error(result.stderr), HINT_BODY)
     drawn = json.loads(result.stdout.strip().splitlines()[-1])
@@ -40,13 +40,15 @@ def function(work: Work) -> None:
         )
 
 
+def add_where(copy: Path) -> None:
+    notebook = nbformat.read(copy / NOTEBOOK, 4)
+    notebook.cells.append(nbformat.v4.new_code_cell(WHERE))
+    nbformat.write(notebook, copy / NOTEBOOK)
+
+
 @check("iris_prototype.ipynb runs top to bottom and uses the package's function", needs_previous=False)
 def notebook(work: Work) -> None:
-    copy = work.copy()
-    nb = nbformat.read(copy / NOTEBOOK, 4)
-    nb.cells.append(nbformat.v4.new_code_cell(WHERE))
-    nbformat.write(nb, copy / NOTEBOOK)
-    result = work.notebook(copy)
+    copy, result = work.notebook("notebook", add_where)
     must_succeed(result, HINT_IMPORT if "plot_confusion_matrix" in result.stderr else HINT_BODY)
     executed = nbformat.read(copy / "reports/runs" / NOTEBOOK, 4)
     printed = "".join(o.get("text", "") for o in executed.cells[-1].outputs)
@@ -57,12 +59,11 @@ def notebook(work: Work) -> None:
             f"a function defined in {module!r}",
             HINT_IMPORT + " (and delete the notebook's own copy)",
         )
-    work.cache["run"] = copy
 
 
 @check("the notebook still gives the score and the picture")
 def outputs(work: Work) -> None:
-    copy = work.cache["run"]
+    copy = work.notebook("notebook", add_where)[0]
     metrics_f1(copy, "", missing=HINT_IMPORT)
     png_size(copy / "reports/confusion_matrix.png", HINT_BODY, least=100)
 

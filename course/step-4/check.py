@@ -14,7 +14,7 @@ OWN_PARAMS = "check-params.yaml"  # a params file of the check's own, with test_
 
 @check("python run_pipeline.py check-params.yaml runs the five stages")
 def runs(work: Work) -> None:
-    copy = work.copy()
+    copy = work.copy("run")
     text = (copy / "params.yaml").read_text()
     if "test_size: 0.2" not in text:
         raise Fail(

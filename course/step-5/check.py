@@ -1,35 +1,24 @@
-"""`make check` for step 5: the train stage in dvc.yaml, with everything it depends on.
+"""`make check` for step 5: the train stage in dvc.yaml, with everything it depends on (in a scratch copy)."""
 
-In a scratch copy: `dvc repro` runs the pipeline, a second `dvc repro` runs nothing, and
-changing each thing train uses (its notebook, the package, the train set, its params)
-makes DVC see the stage as changed.
-"""
+from functools import reduce
 
 import yaml
 
-from checklib import HINT_REPRO, Fail, Work, check, dvc_json, main, metrics_f1, reproduced
+from checklib import HINT_REPRO, Check, Fail, Work, check, dvc_json, main, metrics_f1, reproduced
 
 STEP = "step-5-automate-ml-pipeline"
 MODEL = "models/model.joblib"
 HINT = "the TODO in dvc.yaml: the train stage"
 TRAIN_SET = "data/processed/train_iris.csv"
-SAVED = ("params.yaml", "stages/train.ipynb", "src/iris_pipeline/train.py", TRAIN_SET)
 
 
 def train_stage(work: Work) -> str:
     """The name of the stage that writes the model, from `dvc stage list` in a copy."""
-    if "stage-copy" not in work.cache:
-        work.cache["stage-copy"] = work.copy("stages")
-    for line in work.run(work.cache["stage-copy"], "dvc", "stage", "list").stdout.splitlines():
+    for line in work.ran("stages", "dvc", "stage", "list")[1].stdout.splitlines():
         name, _, outputs = line.partition(" ")
         if MODEL in outputs:
             return name.strip()
     raise Fail(f"a stage in dvc.yaml with {MODEL} among its outs", "none", HINT)
-
-
-@check("dvc repro runs the whole pipeline and gives the score of the default params")
-def repro(work: Work) -> None:
-    metrics_f1(reproduced(work), HINT, missing=HINT_REPRO)
 
 
 @check(f"dvc.yaml has a stage that writes {MODEL}")
@@ -37,82 +26,85 @@ def model_out(work: Work) -> None:
     train_stage(work)
 
 
+@check("dvc repro runs the whole pipeline and gives the score of the default params")
+def repro(work: Work) -> None:
+    metrics_f1(reproduced(work), HINT, missing=HINT_REPRO)
+
+
 @check("a second dvc repro runs nothing: the stage is up to date")
 def up_to_date(work: Work) -> None:
-    copy = reproduced(work)
-    status = dvc_json(work, copy, "status")
+    status = dvc_json(work, reproduced(work), "status")
     if status:
         raise Fail("`dvc status` with nothing changed", ", ".join(sorted(status)), HINT + ": its outs and deps")
 
 
-def changes_when(work: Work, what: str, edit, hint: str) -> None:
-    """Edit the reproduced copy, ask `dvc status` about the model's stage alone, put the files back."""
-    copy = reproduced(work)
-    stage = train_stage(work)
-    saved = {path: (copy / path).read_bytes() for path in SAVED}
-    try:
-        edit(copy)
-        status = dvc_json(work, copy, "status", stage)
-    finally:
-        for path, data in saved.items():
-            (copy / path).write_bytes(data)
-    if not (isinstance(status, dict) and status.get(stage)):
-        raise Fail(f"stage {stage} changed when {what} changes", "DVC sees no change", hint)
+def add_line(text: str) -> str:
+    return text + "\n"
 
 
-def append(path: str, text: str):
-    def edit(copy):
-        with open(copy / path, "a", encoding="utf-8") as file:
-            file.write(text)
+def set_param(key: str, new):
+    """A change of params.yaml's text: the value at the dotted `key` set to `new(value)`, another
+    value whatever the default is; `{estimator}` in `key` is train.estimator_name's value."""
 
-    return edit
+    def change(text: str) -> str:
+        params = yaml.safe_load(text)
+        *parents, last = key.format(estimator=params["train"]["estimator_name"]).split(".")
+        section = reduce(dict.__getitem__, parents, params)
+        section[last] = new(section[last])
+        return yaml.safe_dump(params, sort_keys=False)
 
-
-def set_param(section: str, key: str, new):
-    """An edit that sets `section.key` to `new(its value)`: another value, whatever the default is."""
-
-    def edit(copy):
-        params = yaml.safe_load((copy / "params.yaml").read_text())
-        params[section][key] = new(params[section][key])
-        (copy / "params.yaml").write_text(yaml.safe_dump(params, sort_keys=False))
-
-    return edit
+    return change
 
 
-@check("train reruns when its notebook or the package changes (deps)")
-def code_deps(work: Work) -> None:
-    changes_when(work, "stages/train.ipynb", append("stages/train.ipynb", "\n"), HINT + ": deps, its notebook")
-    changes_when(
-        work,
-        "src/iris_pipeline/train.py",
-        append("src/iris_pipeline/train.py", "\n# changed\n"),
-        HINT + ": deps, the package (src/iris_pipeline)",
-    )
+def reruns(title: str, *changes) -> Check:
+    """The check `title`: with each of `changes` (what changes, the file, how, what the hint names) made
+    in the reproduced copy, `dvc status` sees the model's stage as changed; the file is put back after."""
+
+    def run(work: Work) -> None:
+        copy, stage = reproduced(work), train_stage(work)
+        for what, path, change, hint in changes:
+            before = (copy / path).read_text(encoding="utf-8")
+            (copy / path).write_text(change(before), encoding="utf-8")
+            try:
+                status = dvc_json(work, copy, "status", stage)
+            finally:
+                (copy / path).write_text(before, encoding="utf-8")
+            if not (isinstance(status, dict) and status.get(stage)):
+                raise Fail(f"stage {stage} changed when {what} changes", "DVC sees no change", f"{HINT}: {hint}")
+
+    return Check(title, run)
 
 
-@check("train reruns when the train set changes (deps)")
-def data_dep(work: Work) -> None:
-    changes_when(
-        work, "the train set", append(TRAIN_SET, "\n"), HINT + ": deps, the train set (${data_split.trainset_path})"
-    )
-
-
-@check("train reruns when its params change (train.cv, base.random_state, the estimator's grid)")
-def params(work: Work) -> None:
-    changes_when(work, "train.cv", set_param("train", "cv", lambda cv: cv + 1), HINT + ": params, train.cv")
-    seed = set_param("base", "random_state", lambda seed: seed + 1)
-    changes_when(work, "base.random_state", seed, HINT + ": params, base.random_state")
-
-    def grid(copy):
-        params = yaml.safe_load((copy / "params.yaml").read_text())
-        name = params["train"]["estimator_name"]
-        params["train"]["estimators"][name]["param_grid"]["C"] = [0.5, 0.25]  # no default grid is this
-        (copy / "params.yaml").write_text(yaml.safe_dump(params, sort_keys=False))
-
-    changes_when(work, "the estimator's param_grid", grid, HINT + ": params, train.estimators.${train.estimator_name}")
-
-
-CHECKS = [model_out, repro, up_to_date, code_deps, data_dep, params]
+CHECKS = [
+    model_out,
+    repro,
+    up_to_date,
+    reruns(
+        "train reruns when its notebook or the package changes (deps)",
+        ("stages/train.ipynb", "stages/train.ipynb", add_line, "deps, its notebook"),
+        ("src/iris_pipeline/train.py", "src/iris_pipeline/train.py", add_line, "deps, the package (src/iris_pipeline)"),
+    ),
+    reruns(
+        "train reruns when the train set changes (deps)",
+        ("the train set", TRAIN_SET, add_line, "deps, the train set (${data_split.trainset_path})"),
+    ),
+    reruns(
+        "train reruns when its params change (train.cv, base.random_state, the estimator's grid)",
+        ("train.cv", "params.yaml", set_param("train.cv", lambda n: n + 1), "params, train.cv"),
+        (
+            "base.random_state",
+            "params.yaml",
+            set_param("base.random_state", lambda n: n + 1),
+            "params, base.random_state",
+        ),
+        (
+            "the estimator's param_grid",
+            "params.yaml",
+            set_param("train.estimators.{estimator}.param_grid.C", lambda _: [0.5, 0.25]),  # no default grid is this
+            "params, train.estimators.${train.estimator_name}",
+        ),
+    ),
+]
 
 if __name__ == "__main__":
     raise SystemExit(main(STEP, CHECKS))

@@ -31,16 +31,12 @@ def written_url(work: Work, name: str) -> str:
 
 
 def remote(work: Work) -> tuple[str, str]:
-    """(name, url) of the default remote, as `dvc remote list` reads the config in a copy."""
-    if "remote" not in work.cache:
-        copy = work.copy("remote")
-        asked = work.run(copy, "dvc", "remote", "default")  # prints "No default remote set" and fails when none
-        default = asked.stdout.strip() if asked.returncode == 0 else ""
-        work.cache["remote"] = (default, written_url(work, default) if default else "")
-    name, url = work.cache["remote"]
+    """(name, url) of the default remote, as `dvc remote default` reads the config in a copy."""
+    asked = work.ran("remote", "dvc", "remote", "default")[1]  # prints "No default remote set" and fails when none
+    name = asked.stdout.strip() if asked.returncode == 0 else ""
     if not name:
         raise Fail("a default remote (`dvc remote default` names it)", "none", HINT_ADD)
-    return name, url
+    return name, written_url(work, name)
 
 
 @check("a default DVC remote is configured")
@@ -67,8 +63,7 @@ def absolute(work: Work) -> None:
 @check("the remote holds every output of dvc.lock: a fresh copy gets them with dvc pull")
 def pulled(work: Work) -> None:
     remote(work)
-    copy = work.copy("pull")
-    result = work.run(copy, "dvc", "pull")
+    copy, result = work.ran("pull", "dvc", "pull")
     if result.returncode != 0:
         raise Fail("`dvc pull` in a copy with an empty cache to succeed", last_error(result.stderr), HINT_PUSH)
     status = dvc_json(work, copy, "status")
@@ -78,7 +73,6 @@ def pulled(work: Work) -> None:
             "changed: " + ", ".join(sorted(status)),
             HINT_PUSH + " (the outputs of this commit's dvc.lock)",
         )
-    work.cache["pulled"] = copy
 
 
 @check("the remote also holds the outputs of another run (the push / restore / reuse flow)")
@@ -86,9 +80,7 @@ def second_run(work: Work) -> None:
     _, url = remote(work)
     if "://" in url:
         return  # a cloud remote: DVC lists it only with credentials, so this is not checked
-    copy = work.cache.get("pulled")
-    if copy is None:
-        raise Fail("the data pulled first", "no pull", HINT_PUSH)
+    copy = work.ran("pull", "dvc", "pull")[0]  # where the check above pulled this commit's outputs
     used = {p.name for p in (copy / ".dvc" / "cache").rglob("*") if p.is_file()}
     held = {p.name for p in Path(url).rglob("*") if p.is_file() and p.parent.name != "runs"}
     if not held - used:

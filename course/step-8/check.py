@@ -14,8 +14,7 @@ HINT = "the TODO in dvc.yaml: the evaluate stage's plots"
 
 def plots(work: Work) -> dict:
     if "plots" not in work.cache:
-        copy = reproduced(work)
-        work.cache["plots"] = dvc_json(work, copy, "plots", "show").get("data", {})
+        work.cache["plots"] = dvc_json(work, reproduced(work), "plots", "show").get("data", {})
     return work.cache["plots"]
 
 
@@ -43,7 +42,7 @@ def confusion(work: Work) -> None:
 
 @check(f"{DATA} is tracked by git (cache: false), like the metrics")
 def in_git(work: Work) -> None:
-    tracked_by_git(work, reproduced(work), DATA, HINT + " (cache: false)")
+    tracked_by_git(work, DATA, HINT + " (cache: false)")
 
 
 @check(f"the picture {IMAGE} is still a plot", needs_previous=False)

@@ -49,9 +49,7 @@ def test_pyprojects_match_python_and_the_engine_is_registered_and_installed_apar
         name: tomllib.loads((REPO_ROOT / name).read_text())["project"]
         for name in ("pyproject.toml", "tools/pyproject.toml", "tools/papermill-reproducible/pyproject.toml")
     }
-    assert {name: project["requires-python"] for name, project in projects.items()} == dict.fromkeys(
-        projects, ">=3.11,<3.14"
-    )
+    assert {project["requires-python"] for project in projects.values()} == {">=3.11,<3.14"}
     assert "(3, 11) <= sys.version_info[:2] <= (3, 13)" in MAKEFILE
     assert "SUPPORTED_PYTHONS := 3.11, 3.12 or 3.13" in MAKEFILE
     assert "entry-points" not in projects["pyproject.toml"]  # the learner's package is the pipeline alone

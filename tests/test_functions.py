@@ -35,7 +35,7 @@ def model(splits):
     return train(X_train, y_train, "logreg", GRID, cv=3, random_state=42)
 
 
-def test_the_iris_set_renamed_and_featurized_with_target_last():
+def test_the_iris_set_renamed_and_featurized_with_target_last_and_read_back_as_written(tmp_path):
     frame = load_iris_frame()
     assert list(frame.columns) == [*FEATURE_COLUMNS, "target"]
     assert frame.shape == (150, 5)
@@ -45,6 +45,7 @@ def test_the_iris_set_renamed_and_featurized_with_target_last():
     assert list(features.columns) == [*FEATURE_COLUMNS, *RATIO_FEATURES, "target"]
     assert features["sepal_length_to_sepal_width"].iloc[0] == pytest.approx(5.1 / 3.5)
     assert "sepal_length_to_sepal_width" not in frame.columns  # input untouched
+    assert read_csv(write_csv(frame, tmp_path / "iris.csv"), "data_load", RAW_SCHEMA).equals(frame)  # its contract
 
 
 def test_split_is_120_30_and_the_same_every_time():
@@ -57,16 +58,18 @@ def test_split_is_120_30_and_the_same_every_time():
     assert not test_a.equals(test_other)
 
 
-def test_train_returns_the_fitted_estimator_not_the_search_the_same_bytes_for_the_same_fit(model, splits, tmp_path):
+def test_train_returns_the_estimator_not_the_search_saved_as_the_same_bytes_for_the_same_fit(model, splits, tmp_path):
     from sklearn.linear_model import LogisticRegression
 
     assert type(model) is LogisticRegression
     assert model.C == 0.001
     assert not hasattr(model, "cv_results_")
     again = train(*splits[0], "logreg", GRID, cv=3, random_state=42)
-    assert (
-        save_model(model, tmp_path / "a.joblib").read_bytes() == save_model(again, tmp_path / "b.joblib").read_bytes()
-    )
+    saved, saved_again = save_model(model, tmp_path / "model.joblib"), save_model(again, tmp_path / "again.joblib")
+    assert saved.read_bytes() == saved_again.read_bytes()
+    saved.write_text("not a pickle")
+    with pytest.raises(InputError, match=r"model.joblib: cannot be loaded .*`train` stage"):
+        load_model(saved)
     with pytest.raises(ValueError, match="estimator name 'forest': expected one of logreg, svm, knn"):
         make_estimator("forest", 42)
 
@@ -98,22 +101,17 @@ def test_confusion_frame_has_one_named_row_per_test_sample_and_the_plot_every_co
     assert sorted(int(t) for t in texts) == sorted(int(v) for v in matrix.to_numpy().ravel())
 
 
-def test_read_csv_returns_the_frame_when_it_keeps_its_contract(tmp_path):
-    frame = load_iris_frame()
-    assert read_csv(write_csv(frame, tmp_path / "iris.csv"), "data_load", RAW_SCHEMA).equals(frame)
-
-
 MISSING = "expected the output of the `data_load` stage (run `dvc repro data_load` first)"
 BROKEN = "(the `data_load` stage writes this file: `dvc repro data_load`)"
 
 
-# The file's edit: None, no file; bytes, its content; (line, text), one line (0: the header); (), no rows.
+# The file's edit: None, no file; bytes, its content; (line, text), one line (0: the header).
 @pytest.mark.parametrize(
     ("edit", "message"),
     [
         (None, f"no such file: {MISSING}"),
         (b"\xff\xfe\x00garbage\x00", "cannot be read as CSV ("),
-        ((), f"no rows: expected at least one {BROKEN}"),
+        (b"sepal_length,sepal_width,petal_length,petal_width,target\n", f"no rows: expected at least one {BROKEN}"),
         (
             (0, "sepal_length,sepal_width,petal_length,petal_width,label"),
             "columns sepal_length, sepal_width, petal_length, petal_width, label: "
@@ -127,26 +125,17 @@ BROKEN = "(the `data_load` stage writes this file: `dvc repro data_load`)"
 )
 def test_read_csv_names_the_file_the_problem_and_the_stage_that_writes_it(tmp_path, edit, message):
     path = write_csv(load_iris_frame(), tmp_path / "iris.csv")
-    lines = path.read_text().splitlines()
     if edit is None:
         path.unlink()
     elif isinstance(edit, bytes):
         path.write_bytes(edit)
-    elif edit:
+    else:
+        lines = path.read_text().splitlines()
         lines[edit[0]] = edit[1]
         path.write_text("\n".join(lines) + "\n")
-    else:
-        path.write_text(lines[0] + "\n")
     with pytest.raises(InputError) as info:
         read_csv(path, produced_by="data_load", schema=RAW_SCHEMA)
     assert str(info.value).startswith(f"{path}: {message}")
-
-
-def test_load_model_names_a_corrupt_file(tmp_path):
-    path = tmp_path / "model.joblib"
-    path.write_text("not a pickle")
-    with pytest.raises(InputError, match=r"model.joblib: cannot be loaded .*`train` stage"):
-        load_model(path)
 
 
 def test_writes_are_atomic_and_leave_nothing_on_failure(tmp_path):

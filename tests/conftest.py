@@ -15,6 +15,10 @@ from pathlib import Path
 import pytest
 from filelock import FileLock
 
+from iris_pipeline.config import load_params
+from iris_pipeline.dataset import features_and_target, load_iris_frame, split_train_test
+from iris_pipeline.features import featurize
+from iris_pipeline.train import train
 from workbook.params import set_params
 from workbook.workspace import PROJECT_FILES, REPO_ROOT, Workspace, isolated_environ
 
@@ -58,36 +62,26 @@ def set_param(path: Path, dotted: str, value) -> None:
     assert old != value, f"{dotted} is {value!r} already: the change would show nothing"
 
 
-def _split(params_file: Path = REPO_ROOT / "params.yaml"):
-    """`params_file`'s params and the (train, test) split of the featurized iris set it gives."""
-    from iris_pipeline.config import load_params
-    from iris_pipeline.dataset import load_iris_frame, split_train_test
-    from iris_pipeline.features import featurize
-
-    params = load_params(params_file)
-    split = split_train_test(
-        featurize(load_iris_frame()), test_size=params.data_split.test_size, random_state=params.base.random_state
-    )
-    return params, *split
+# The project's params and the split they give: what the grid search's folds must fit and what
+# the expected score is measured on, whatever the default seed and test size are.
+PROJECT_PARAMS = load_params(REPO_ROOT / "params.yaml")
+TRAIN_SET, TEST_SET = split_train_test(
+    featurize(load_iris_frame()), PROJECT_PARAMS.data_split.test_size, PROJECT_PARAMS.base.random_state
+)
 
 
-def pipeline_model(params_file: Path = REPO_ROOT / "params.yaml"):
-    """The model the stage notebooks fit for `params_file` and its test set's (X, y), in memory:
-    their calls, without DVC, papermill or files."""
-    from iris_pipeline.dataset import features_and_target
-    from iris_pipeline.train import train
-
-    params, train_set, test_set = _split(params_file)
-    grid = {"param_grid": params.train.param_grid, "cv": params.train.cv, "random_state": params.base.random_state}
-    model = train(*features_and_target(train_set), estimator_name=params.train.estimator_name, **grid)
-    return model, features_and_target(test_set)
+def pipeline_model():
+    """The model the stage notebooks fit with the project's params, and the test set's (X, y): their calls
+    in memory, without DVC, papermill or files."""
+    params = PROJECT_PARAMS.train
+    grid = {"param_grid": params.param_grid, "cv": params.cv, "random_state": PROJECT_PARAMS.base.random_state}
+    return train(*features_and_target(TRAIN_SET), params.estimator_name, **grid), features_and_target(TEST_SET)
 
 
 # A bad params.yaml -> the error after the file's path: test_config checks each through the
 # loader, test_validation one of each kind through `dvc repro`. An edit is keys to set (or DROP),
 # the whole text, or None (no file).
 DROP = object()
-TRAIN_SET = _split()[1]  # what the folds of the grid search must fit, whatever the default seed and test size
 SMALLEST, TRAINING_ROWS = int(TRAIN_SET["target"].value_counts().min()), len(TRAIN_SET)
 
 

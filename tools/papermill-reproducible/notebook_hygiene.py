@@ -41,12 +41,10 @@ def scrub(nb: dict) -> dict:
 
 
 def for_save(nb: dict, path: Path) -> None:
-    """`nb` as JupyterLab is to write it to `path`, in place.
-
-    `language_info` (the kernel reports this machine's Python version) stays as the file on
-    disk has it, also when it has none; a new file, or one whose kernel now reports another
-    language, keeps what the kernel reported. A notebook in a project's `stages/` is saved
-    without the outputs and cell metadata of a run: `dvc repro` keeps the executed copy."""
+    """`nb` as JupyterLab is to write it to `path`, in place: `language_info` (with this machine's
+    Python version) as on disk, also when absent there, unless the file is new or its kernel now
+    reports another language; a project's `stages/` notebook without the outputs and cell
+    metadata of a run (`dvc repro` keeps the executed copy)."""
     try:
         on_disk = json.loads(path.read_text(encoding="utf-8"))["metadata"]
     except (OSError, ValueError, TypeError, KeyError):

@@ -40,10 +40,10 @@ def test_builds_again_refuses_and_rebuilds_leaving_the_learners_work(tmp_path: P
     assert not bs.default_steps_dir(clone.root).exists()
     git(clone, "checkout", "--", "params.yaml")
 
-    before = {b: git(clone, "rev-parse", b) for b in CHAIN}
+    before = {b: git(clone, "rev-parse", b) for b in STEPS + CHAIN}
     same = steps(clone, "build", "--no-steps-dir", "--force")
     assert "created" not in same.stdout and "updated" not in same.stdout
-    assert {b: git(clone, "rev-parse", b) for b in CHAIN} == before
+    assert {b: git(clone, "rev-parse", b) for b in STEPS + CHAIN} == before
 
     # After a change of step 6 (as after a pull), a rebuild moves the branches from that step on.
     readme = clone.root / "course/step-6/README.md"
@@ -64,7 +64,7 @@ def test_builds_again_refuses_and_rebuilds_leaving_the_learners_work(tmp_path: P
     git(clone, "worktree", "add", "-q", str(busy_tree), STEPS[6])
     busy = steps(clone, "rebuild", "--steps-dir", str(folder), check=False)
     assert busy.returncode == 1 and "is checked out" in busy.stderr
-    assert {b: git(clone, "rev-parse", b) for b in CHAIN} == before  # all or nothing
+    assert {b: git(clone, "rev-parse", b) for b in STEPS + CHAIN} == before  # all or nothing
     git(clone, "worktree", "remove", str(busy_tree))
     updated = steps(clone, "rebuild", "--steps-dir", str(folder))
     assert f"updated   {STEPS[5]}" in updated.stdout and f"unchanged {CHAIN[4]}" in updated.stdout

@@ -25,13 +25,6 @@ def git(*args: str, check: bool = True) -> str:
     return subprocess.run(["git", *args], capture_output=True, text=True, check=check).stdout
 
 
-def checks_of(ref: str, code: str):
-    """The CHECKS of the check.py a commit carries (each step's own, as you committed it)."""
-    names: dict = {"__name__": "course_check", "__file__": f"{ref}:course/check.py"}
-    exec(compile(code, names["__file__"], "exec"), names)  # noqa: S102 - the course's own file
-    return names["CHECKS"]
-
-
 def main() -> int:
     sys.path.insert(0, str(Path(__file__).parent))
     steps: dict[int, str] = {}
@@ -58,7 +51,9 @@ def main() -> int:
             key = f"{step} {sha}"
             if key not in memo:
                 print(f"  ... checking {name} ({sha[:8]}) for {step}", flush=True)
-                memo[key] = run_checks(step, checks_of(sha, code), rev=sha, out=io.StringIO())
+                names: dict = {"__name__": "course_check", "__file__": f"{sha}:course/check.py"}
+                exec(compile(code, names["__file__"], "exec"), names)  # noqa: S102 - the check.py you committed
+                memo[key] = run_checks(step, names["CHECKS"], rev=sha, out=io.StringIO())
             if memo[key]:
                 done_on.append(name)
         state = f"done on {', '.join(done_on)}" if done_on else "not done"

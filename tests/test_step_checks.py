@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import textwrap
 from pathlib import Path
 
 import nbformat
@@ -94,6 +95,32 @@ def course(tmp_path_factory) -> Repo:
     return built_course(tmp_path_factory.mktemp("checks"))
 
 
+# A plausible mistake in a step's solution: in `path`, the solution's text replaced by a wrong
+# one, and what the failure names. Step 2 the test size written as a number (it runs; the check
+# names the key it ignores), step 4 the loop with params.yaml written in, not the script's
+# params_file, step 8 another template.
+MISTAKES = {
+    2: (
+        "iris_prototype.ipynb",
+        'test_size=split[\\"test_size\\"]',
+        "test_size=0.2",
+        ["45 rows in the test set", "does not read data_split.test_size"],
+    ),
+    4: (
+        "run_pipeline.py",
+        'parameters={"params_file": params_file}',
+        'parameters={"params_file": "params.yaml"}',
+        ["the script's own params_file", '{"params_file": "params.yaml"}'],
+    ),
+    8: (
+        "dvc.yaml",
+        "template: confusion",
+        "template: linear",
+        ["template confusion with x: predicted, y: y_true", "another template"],
+    ),
+}
+
+
 @pytest.mark.parametrize(
     ("step", "named"),
     [
@@ -106,11 +133,21 @@ def course(tmp_path_factory) -> Repo:
     ],
 )
 def test_exercise_branch_fails_naming_the_piece_and_its_solution_passes(course: Repo, tmp_path: Path, step, named):
-    """The exercise branch as generated fails, naming `named`; with its _SOLUTION twin's files, it passes."""
+    """The exercise branch as generated fails, naming `named`; with its _SOLUTION twin's files, it
+    passes; with the step's plausible mistake (MISTAKES) in them, it fails naming that."""
     work = Learner(course, tmp_path, step)
+    if step == 4:  # what step 6 leaves in a steps folder, ignored on steps 1-4: the check copies around it
+        (work.root / ".dvc").mkdir()
+        (work.root / ".dvc/config.local").write_text("['remote \"storage\"']\n    url = /tmp/elsewhere\n")
     work.fails(*named)
     work.solve()
     work.passes()
+    if step in MISTAKES:
+        path, solution, wrong, mistake_named = MISTAKES[step]
+        text = (work.root / path).read_text()
+        assert text.count(solution) == 1, f"{path} no longer holds {solution!r} once"
+        (work.root / path).write_text(text.replace(solution, wrong))
+        work.fails(*mistake_named)
 
 
 def replace_todo(source: str, code: str) -> str:
@@ -164,53 +201,10 @@ def test_step3_todo_done_exactly_as_written_runs(course: Repo, tmp_path: Path):
     definition = next(c.source for c in step2.cells if c.source.startswith("def plot_confusion_matrix"))
     body = definition.split('"""', 2)[2].lstrip("\n")  # after the docstring, indented as in the notebook
     module = work.root / "src/iris_pipeline/plots.py"
-    text = module.read_text()
-    start = text.index("    # TODO (exercise)")
-    end = text.index("\n", text.index("raise NotImplementedError", start))
-    module.write_text(text[:start] + body.rstrip("\n") + text[end:])
+    module.write_text(replace_todo(module.read_text(), textwrap.dedent(body).rstrip("\n")))
     answer = "from iris_pipeline.plots import plot_confusion_matrix"
     solve_cells(work.root / "iris_prototype.ipynb", {"# TODO (exercise): import plot_confusion_matrix": answer})
     work.passes()
-
-
-@pytest.mark.parametrize(
-    ("step", "path", "solution", "wrong", "named"),
-    [
-        (
-            2,
-            "iris_prototype.ipynb",
-            'test_size=split[\\"test_size\\"]',
-            "test_size=0.2",
-            ["45 rows in the test set", "does not read data_split.test_size"],
-        ),
-        (
-            4,
-            "run_pipeline.py",
-            'parameters={"params_file": params_file}',
-            'parameters={"params_file": "params.yaml"}',
-            ["the script's own params_file", '{"params_file": "params.yaml"}'],
-        ),
-        (
-            8,
-            "dvc.yaml",
-            "template: confusion",
-            "template: linear",
-            ["template confusion with x: predicted, y: y_true", "another template"],
-        ),
-    ],
-)
-def test_a_plausible_mistake_in_the_solution_is_named(course: Repo, tmp_path: Path, step, path, solution, wrong, named):
-    """The solution with one mistake (`solution` replaced by `wrong` in `path`) fails, naming it:
-    step 2 the test size written as a number (it runs; the check names the key it ignores),
-    step 4 the loop with params.yaml written in, not the script's params_file, step 8 another template."""
-    work = Learner(course, tmp_path, step, solution=True)
-    if step == 4:  # what step 6 leaves in a steps folder, ignored on steps 1-4: the check copies around it
-        (work.root / ".dvc").mkdir()
-        (work.root / ".dvc/config.local").write_text("['remote \"storage\"']\n    url = /tmp/elsewhere\n")
-    text = (work.root / path).read_text()
-    assert text.count(solution) == 1, f"{path} no longer holds {solution!r} once"
-    (work.root / path).write_text(text.replace(solution, wrong))
-    work.fails(*named)
 
 
 def test_step5_another_correct_stage_passes_and_a_missing_dependency_is_named(course: Repo, tmp_path: Path):

@@ -41,11 +41,6 @@ KERNEL = "mlops-course"
 SANITIZE = REPO_ROOT / "tests" / "nbval_sanitize.cfg"  # what the lesson checks (nbval) treat as volatile
 
 
-def keep_unchanged_outputs(old: nbformat.NotebookNode, new: nbformat.NotebookNode) -> int:
-    """`notebook_hygiene.keep_unchanged_outputs` with the lesson checks' substitutions."""
-    return hygiene.keep_unchanged_outputs(old, new, hygiene.volatile_patterns(SANITIZE))
-
-
 TEMPLATE_KEYS = {"markdown": "template", "code": "params_template"}  # by the kind of cell
 
 
@@ -122,7 +117,7 @@ def run_lesson(path: Path, timeout: int = 1200, progress: bool = True) -> None:
     CoalesceStreamsPreprocessor().preprocess(nb, {})
     hygiene.scrub(nb)
     hygiene.portable_outputs(nb, REPO_ROOT)
-    keep_unchanged_outputs(stored, nb)
+    hygiene.keep_unchanged_outputs(stored, nb, hygiene.volatile_patterns(SANITIZE))
     nbformat.write(nb, path)
     print(f"  {path.name}: {code_cells} cells in {time.perf_counter() - started:.0f} s", file=sys.stderr)
 

@@ -2,12 +2,8 @@
 
 The four places of the lesson in reading order (a Z: left to right, then down and left to
 right again), every label from the lesson's run: the registry's path and tags, the imported
-file and the commit its `.dvc` file pins, the workflow's job and steps, the report's sections.
-
-    draw_flow("07-registry-cml/registry", ["v1", "v2"], "data/iris.csv", "analysis", "0c68439",
-              workflow=".github/workflows/cml.yaml", report="report.md")
-
-`headings(markdown)` gives a report's sections (lesson 7's checks use it too).
+file and the commit its `.dvc` file pins, the workflow's job and steps, the report's sections
+(`headings`, which lesson 7's checks use too).
 """
 
 from __future__ import annotations

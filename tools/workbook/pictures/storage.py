@@ -2,10 +2,7 @@
 
 `storage_picture(project, dvc_file)` reads the `.dvc` file (the tracked file, its md5 and
 size), `.dvc/config` (the default DVC remote) and git's `origin`, and draws the five places
-with what each holds now and the commands that move pointers or bytes between them:
-
-    storage_picture(Path("."), "data/raw/iris.csv.dvc")
-
+with what each holds now and the commands that move pointers or bytes between them.
 `cache_path(md5)` is where an object sits in a DVC 3 cache or remote (lesson 4's checks use it).
 """
 

@@ -1,14 +1,12 @@
 """How long does a learner wait for this pipeline, against the original course's?
 
-Measured side by side, in one run, in throwaway copies of the project:
-- `project`: the pipeline as it is (check_params, then each stage a notebook run by papermill);
-- `same code`: the same stages with each notebook's code cells run as a plain Python script
-  (the same functions and checks, no Jupyter): what papermill and the kernel add;
-- `course`: the original course's pipeline, five plain scripts that read params.yaml with
-  yaml.safe_load (benchmarks/course_scripts/, as iterative/course-ds-base's src/stages/*.py).
-Each is timed as a cold `dvc repro --force`, the three alternated run by run so that all see
-the same machine load; then each stage alone, a no-op `dvc repro` of each, and what each
-stage's imports cost (`python -X importtime`) against a budget of what it may import.
+Three copies of the project, side by side: `project`, the pipeline as it is (check_params, then
+each stage a notebook run by papermill); `same code`, each notebook's code cells run as a plain
+script (what papermill and the kernel add); `course`, the original course's five plain scripts
+(benchmarks/course_scripts/, as iterative/course-ds-base's src/stages/*.py). Each is timed as a
+cold `dvc repro --force`, alternated run by run so that all see the same machine load; then each
+stage alone, a no-op `dvc repro`, and each stage's imports (`python -X importtime`) against a
+budget of what it may import.
 
 Targets (issue #28): project <= 1.3x course (cold); no-op no slower than the course's.
 Usage: python benchmarks/pipeline_overhead.py [--repeat N]   (or: make bench)

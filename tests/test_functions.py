@@ -4,14 +4,13 @@ from __future__ import annotations
 
 import json
 import os
-import subprocess
 import sys
 
 import numpy as np
 import pandas as pd
 import pytest
 
-from conftest import COMMITTED_F1, REPO_ROOT, pipeline_model
+from conftest import COMMITTED_F1, REPO_ROOT, pipeline_model, run
 from iris_pipeline import io
 from iris_pipeline.dataset import FEATURE_COLUMNS, RAW_SCHEMA, features_and_target, load_iris_frame, split_train_test
 from iris_pipeline.evaluate import CLASS_NAMES, confusion_frame, confusion_matrix, evaluate
@@ -180,12 +179,9 @@ def test_the_default_model_has_the_same_bytes_whatever_blas_kernel_the_cpu_gets(
 
     if not any(pool["internal_api"] == "openblas" for pool in threadpool_info()):
         pytest.skip("numpy does not use OpenBLAS here")
-    digests = set()
-    for kernel in ("Haswell", "SkylakeX", "Prescott"):
-        env = {**os.environ, "OPENBLAS_CORETYPE": kernel}
-        command = [sys.executable, "-c", SAVE_DEFAULT_MODEL, str(tmp_path / "m.joblib")]
-        done = subprocess.run(command, cwd=REPO_ROOT / "tests", env=env, capture_output=True, text=True, check=True)
-        digests.add(done.stdout.strip())
+    command = [sys.executable, "-c", SAVE_DEFAULT_MODEL, str(tmp_path / "m.joblib")]
+    kernels = ("Haswell", "SkylakeX", "Prescott")
+    digests = {run(command, REPO_ROOT / "tests", {**os.environ, "OPENBLAS_CORETYPE": k}).stdout for k in kernels}
     assert len(digests) == 1, f"the model's bytes depend on the BLAS kernel: {digests}"
 
 

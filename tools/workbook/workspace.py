@@ -22,7 +22,7 @@ from pathlib import Path
 REPO_ROOT = Path(__file__).resolve().parents[2]  # tools/workbook/workspace.py
 WORKSPACES = REPO_ROOT / "workspace"
 
-PROJECT_FILES = ("src", "stages", "params.yaml", "dvc.yaml", "pyproject.toml")
+PROJECT_FILES = ("src", "stages", "params.yaml", "dvc.yaml", "pyproject.toml")  # the project, nothing produced
 FIXED_DATE = "2024-01-01T12:00:00+00:00"
 
 GITCONFIG = """\
@@ -57,7 +57,7 @@ class Workspace:
         return self.root.joinpath(*parts)
 
     def copy_project(self, dest: str = "project", files: tuple[str, ...] = PROJECT_FILES) -> Path:
-        """Copy the course project's `files` (by default its sources, nothing produced) into `dest`."""
+        """Copy the course project's `files` (from the repository root) into `dest`."""
         target = self.root / dest
         target.mkdir(parents=True, exist_ok=True)
         ignore = shutil.ignore_patterns("__pycache__", "*.egg-info", ".ipynb_checkpoints")

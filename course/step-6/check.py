@@ -23,9 +23,7 @@ HINT_FLOW = (
 def written_url(work: Work, name: str) -> str:
     """The url as written in .dvc/config or .dvc/config.local (`dvc remote list` shows a relative one resolved)."""
     url = ""
-    local = work.root / ".dvc" / "config.local"
-    texts = [work.read(".dvc/config") or "", "" if work.rev or not local.is_file() else local.read_text()]
-    for text in texts:
+    for text in (work.read(".dvc/config") or "", work.read(".dvc/config.local") or ""):  # no commit has .local
         url = ConfigObj(text.splitlines()).get(f'remote "{name}"', {}).get("url", url)
     return url
 

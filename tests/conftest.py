@@ -122,6 +122,7 @@ REFUSALS = {
         "- just\n- a list\n",
         "the top level = ['just', 'a list'] (list): input should be a valid dictionary",
     ),
+    "empty-file": ("# no settings yet\n", "is empty: expected the sections base, data_load, featurize, data_split"),
     "missing-file": (None, "no such file: expected the project's params file"),
     # What only the data and scikit-learn can tell.
     "more-folds-than-the-smallest-class": bad(

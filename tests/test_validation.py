@@ -11,7 +11,7 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from conftest import REFUSALS, Repo, copy_of, set_param
+from conftest import REFUSALS, REPO_ROOT, Repo, copy_of, set_param
 
 pytestmark = pytest.mark.slow
 
@@ -54,6 +54,13 @@ CASES = {
         name: (partial(params, REFUSALS[name][0]), DVC_REPRO, f"params.yaml: {REFUSALS[name][1]}")
         for name in END_TO_END.split()
     },
+    # An empty file: DVC stops first, at dvc.yaml's ${...} paths; the README sends the learner
+    # from that message to params.yaml and its check (the README test below).
+    "empty-params-file": (
+        lambda root: (root / "params.yaml").write_text(""),
+        DVC_REPRO,
+        "failed to parse 'stages.data_load.outs' in 'dvc.yaml': Could not find 'data_load.dataset_csv'",
+    ),
     # The data contract of every CSV a stage reads, run as one stage alone.
     "blank-field-in-the-raw-data": (
         partial(edit_line, "data/raw/iris.csv", 5, "5.0,,1.4,0.2,0"),
@@ -113,3 +120,9 @@ def test_after_a_refusal_one_command_brings_everything_back(fresh: Repo):
     fresh.dvc("checkout")  # ...and the README's one command puts back what DVC removed
     assert "Data and pipelines are up to date." in fresh.dvc("status").stdout
     assert fresh.git("status", "--porcelain").stdout == ""
+
+
+def test_the_readme_explains_dvcs_message_for_a_key_params_yaml_lacks():
+    text = " ".join((REPO_ROOT / "README.md").read_text().split())
+    assert '`dvc repro` stops sooner, saying `dvc.yaml` "Could not find" a key' in text
+    assert "`python -m iris_pipeline.config params.yaml`" in text

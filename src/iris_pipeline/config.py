@@ -162,6 +162,8 @@ def load_params(path: str | Path = "params.yaml") -> Params:
         where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
         problem = getattr(err, "problem", None) or str(err)
         raise ConfigError(f"{path}: not valid YAML{where}: {problem}") from None
+    if raw is None:  # an empty file, or only comments
+        raise ConfigError(f"{path}: is empty: expected the sections {', '.join(Params.model_fields)}")
     return parse_params(raw, source=str(path))
 
 

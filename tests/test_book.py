@@ -16,6 +16,7 @@ import nbformat
 import pytest
 import yaml
 from bs4 import BeautifulSoup
+from markdown_it import MarkdownIt
 
 import build_steps
 from conftest import ARTIFACTS, COMMITTED_F1, REPO_ROOT, chromium, run
@@ -40,12 +41,6 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return out / "html"
 
 
-@pytest.fixture(scope="module")
-def steps() -> tuple[build_steps.Source, list]:
-    source = build_steps.Source(build_steps.Git(REPO_ROOT), "HEAD")
-    return source, build_steps.plan(source)
-
-
 def soup_of(path: Path, article: bool = False) -> BeautifulSoup:
     """A page, or only its own content (not the navigation around it)."""
     assert path.is_file(), f"no page {path}"
@@ -62,21 +57,16 @@ def tags(cell) -> set[str]:
 
 
 def markdown_headings(source: str) -> list[str]:
-    """The headings of a markdown cell, as text (outside fenced code, formatting dropped)."""
-    headings, fenced = [], False
-    for line in source.splitlines():
-        if line.lstrip().startswith(("```", "~~~")):
-            fenced = not fenced
-        elif not fenced and (match := re.match(r"^#{1,6}\s+(.+?)\s*#*\s*$", line)):
-            heading = re.sub(r"\[([^\]]*)\]\([^)]*\)", r"\1", match.group(1))
-            headings.append(squash(re.sub(r"[`*_]", "", heading)))
-    return headings
+    """The headings of a markdown text, as text (formatting dropped), as markdown-it parses them."""
+    tokens = MarkdownIt("commonmark").parse(source)
+    inline = [tokens[i + 1].children for i, token in enumerate(tokens) if token.type == "heading_open"]
+    return [squash("".join(t.content for t in parts if t.type in ("text", "code_inline"))) for parts in inline]
 
 
 def page_headings(content) -> list[str]:
     for link in content.find_all("a", class_="headerlink"):
         link.extract()
-    return [squash(h.get_text().replace("_", "").replace("*", "")) for h in content.find_all(re.compile(r"^h[1-6]$"))]
+    return [squash(h.get_text()) for h in content.find_all(re.compile(r"^h[1-6]$"))]
 
 
 def visible_outputs(cell) -> list[dict]:
@@ -151,7 +141,7 @@ def test_a_lesson_page_shows_its_notebook_as_its_tags_say(site: Path, lesson: Pa
         assert source not in content.get_text(), f"solution cell {number} is shown outside its toggle"
 
 
-def test_the_landing_page_lists_the_lessons_with_their_study_times_and_the_steps(site: Path, steps) -> None:
+def test_the_landing_page_lists_the_lessons_with_their_study_times(site: Path) -> None:
     content = soup_of(site / "index.html", True)
     links = {a["href"] for a in content.find_all("a", href=True)}
     for path in LESSONS:
@@ -162,15 +152,15 @@ def test_the_landing_page_lists_the_lessons_with_their_study_times_and_the_steps
         assert f"about {minutes} minutes" in squash(row.get_text()), f"{path.name}: not {minutes} minutes"
     text = squash(content.get_text())
     assert "make setup" in text and "make lab" in text, "the landing page does not say how to start"
-    for step in steps[1]:
-        assert f"steps/{step.name}.html" in links, f"the landing page does not link the step {step.name}"
 
 
-def test_step_pages_are_their_readmes_as_the_step_builder_renders_them(site: Path, steps) -> None:
-    source, plan = steps
+def test_each_step_has_its_readme_as_the_step_builder_renders_it_linked_from_the_landing_page(site: Path) -> None:
+    source = build_steps.Source(build_steps.Git(REPO_ROOT), "HEAD")
     manifest = {s["name"]: s for s in yaml.safe_load(source.read(build_steps.MANIFEST))["steps"]}
+    landing = {a["href"] for a in soup_of(site / "index.html", True).find_all("a", href=True)}
     rendered = 0
-    for step in plan:
+    for step in build_steps.plan(source):
+        assert f"steps/{step.name}.html" in landing, f"the landing page does not link the step {step.name}"
         readme = build_steps._content(source, (step.exercise or step.solution)["README.md"]).decode()
         content = soup_of(site / "steps" / f"{step.name}.html", True)
         missing = [h for h in markdown_headings(readme) if h not in page_headings(content)]

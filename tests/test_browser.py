@@ -208,15 +208,6 @@ def test_lesson1_saved_stays_as_committed_runs_and_hides_its_solution(lab: Jupyt
         expect(hidden).to_be_visible()
 
 
-def test_kernelspec_is_installed_for_jupyterlab() -> None:
-    """The kernel the lessons name exists in this environment (what `make setup` installs)."""
-    from jupyter_client.kernelspec import KernelSpecManager
-
-    specs = KernelSpecManager().find_kernel_specs()
-    assert KERNEL in specs, f"kernel {KERNEL!r} not installed: run `make setup` (found {sorted(specs)})"
-    assert KernelSpecManager().get_kernel_spec(KERNEL).display_name == KERNEL_DISPLAY
-
-
 @pytest.fixture
 def lab_script_copy() -> Iterator[Path]:
     """tools/lab.sh in a throwaway checkout (not under pytest's own, private, temporary folder)
@@ -232,35 +223,40 @@ def lab_script_copy() -> Iterator[Path]:
         yield root
 
 
-@pytest.mark.parametrize("user", ["this user", "nobody"])
-def test_lab_sh_runs_jupyter_lab_from_the_root_adding_allow_root_only_as_root(lab_script_copy: Path, user) -> None:
+@pytest.mark.parametrize("case", ["as this user", "as nobody", "without .venv"])
+def test_lab_sh_runs_jupyter_lab_from_the_root_with_allow_root_only_as_root(lab_script_copy: Path, case) -> None:
+    """Run from another folder: jupyter from the copy's root with the arguments after lab.sh's
+    own; without .venv, a one-line error that says to run `make setup`."""
     command = [str(lab_script_copy / "tools" / "lab.sh"), "--no-browser", "--port", "8899"]
-    if user != "this user":
+    root = ["--allow-root"] if IS_ROOT and case == "as this user" else []
+    kernel = f"--MappingKernelManager.default_kernel_name={KERNEL}"
+    args = [f"cwd={lab_script_copy}", "lab", "--notebook-dir=.", kernel, *root, "--no-browser", "--port", "8899"]
+    wanted = (0, "\n".join(args) + "\n", "")
+    if case == "as nobody":
         if not IS_ROOT:
             pytest.skip("running the script as another user needs root")
-        command = ["runuser", "-u", user, "--", *command]
-    result = run(command, Path(tempfile.gettempdir()), env_without_this_environment())  # from another folder
-    as_root = ["--allow-root"] if IS_ROOT and user == "this user" else []
-    kernel = f"--MappingKernelManager.default_kernel_name={KERNEL}"
-    wanted = [f"cwd={lab_script_copy}", "lab", "--notebook-dir=.", kernel, *as_root, "--no-browser", "--port", "8899"]
-    assert result.stdout.splitlines() == wanted, f"as {user}"
+        command = ["runuser", "-u", "nobody", "--", *command]
+    if case == "without .venv":
+        shutil.rmtree(lab_script_copy / ".venv")
+        error = "not found: run `make setup` first (it creates .venv with JupyterLab)"
+        wanted = (1, "", f"error: {lab_script_copy}/.venv/bin/jupyter {error}\n")
+    result = run(command, Path(tempfile.gettempdir()), env_without_this_environment(), check=False)
+    assert (result.returncode, result.stdout, result.stderr) == wanted, case
 
 
-def test_lab_sh_without_the_environment_says_to_run_make_setup(lab_script_copy: Path) -> None:
-    shutil.rmtree(lab_script_copy / ".venv")
-    result = run([str(lab_script_copy / "tools" / "lab.sh")], lab_script_copy, env_without_this_environment(), False)
-    assert result.returncode == 1, result
-    wanted = "not found: run `make setup` first (it creates .venv with JupyterLab)\n"
-    assert result.stderr == f"error: {lab_script_copy}/.venv/bin/jupyter {wanted}"
+def test_lab_sh_starts_this_environments_jupyter_lab_whose_kernel_is_installed(tmp_path: Path) -> None:
+    """The real script and JupyterLab, without activating .venv: `--show-config` prints what it
+    would run with; the kernel it defaults to is installed (`make setup`) with its display name."""
+    from jupyter_client.kernelspec import KernelSpecManager
 
-
-def test_lab_sh_starts_this_environments_jupyter_lab(tmp_path: Path) -> None:
-    """The real script and JupyterLab, without activating .venv: `--show-config` prints what it would run with."""
     env = {**env_without_this_environment(), **{name: str(tmp_path / name) for name in JUPYTER_DIRS[:3]}}
     shown = run([str(LAB_SCRIPT), "--show-config", "--no-browser", "--port=8899"], tmp_path, env).stdout
     assert ".port = 8899" in shown and ".root_dir = '.'" in shown and ".open_browser = False" in shown, shown
     assert ".default_kernel_name = 'mlops-course'" in shown, shown
     assert (".allow_root = True" in shown) == IS_ROOT, shown
+    specs = KernelSpecManager().find_kernel_specs()
+    assert KERNEL in specs, f"kernel {KERNEL!r} not installed: run `make setup` (found {sorted(specs)})"
+    assert KernelSpecManager().get_kernel_spec(KERNEL).display_name == KERNEL_DISPLAY
 
 
 def test_make_lab_passes_args_to_lab_sh() -> None:

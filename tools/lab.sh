@@ -1,8 +1,7 @@
 #!/usr/bin/env bash
-# `make lab` (`make lab ARGS="--no-browser --port 8899"`: arguments for `jupyter lab`): JupyterLab
-# at the repository root from its own .venv, with the kernel the lessons name, `mlops-course`
-# (new notebooks' default too). As root (as in containers) it adds `--allow-root`, without which
-# Jupyter refuses to start. What a save writes is set by workbook.jupyter_save (`make setup`).
+# `make lab [ARGS="--no-browser --port 8899"]`: JupyterLab at the repository root from its .venv, new
+# notebooks on the lessons' kernel; as root (containers) with --allow-root, or Jupyter refuses to
+# start. What a save writes is set by workbook.jupyter_save (`make setup`).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 jupyter=.venv/bin/jupyter

@@ -9,10 +9,12 @@ import os
 import re
 import shutil
 import subprocess
+import sys
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+import yaml
 from filelock import FileLock
 
 from iris_pipeline.config import load_params
@@ -223,6 +225,31 @@ def copy_of(repo: Repo, tmp_path: Path) -> Repo:
     root = tmp_path / "copy" / "project"
     shutil.copytree(repo.root, root, symlinks=True)
     return Repo(root, isolated_env(tmp_path))
+
+
+# The step branches (test_steps, test_build_steps, test_step_checks, test_regen): the steps' names,
+# and a fresh clone of the course that runs the builder as a learner who just cloned it does.
+STEPS = [step["name"] for step in yaml.safe_load((REPO_ROOT / "course/steps.yaml").read_text())["steps"]]
+SOLUTION = "_SOLUTION"
+CHAIN = [name + SOLUTION for name in STEPS]  # every step has an exercise: its solution is the chain commit
+ANSI = re.compile(r"\x1b\[[0-9;]*m")
+
+
+def course_clone(base: Path, name: str = "course") -> Repo:
+    """A fresh clone of the course (only committed files take part), git and DVC isolated, with
+    commit dates as a learner has them: the builder's own fixed dates must make the ids the same."""
+    repo = Repo.clone_of_this_repo(base, name)
+    repo.env = {k: v for k, v in repo.env.items() if k not in ("GIT_AUTHOR_DATE", "GIT_COMMITTER_DATE", "PYTHONPATH")}
+    return repo
+
+
+def steps(repo: Repo, *args: str, check: bool = True):
+    """The documented command, `python course/build_steps.py`, with the clone's own copy."""
+    return repo.run(sys.executable, "course/build_steps.py", *args, check=check)
+
+
+def git(repo: Repo, *args: str, cwd: Path | None = None) -> str:
+    return repo.run("git", *args, cwd=cwd).stdout.strip()
 
 
 ARTIFACTS = REPO_ROOT / "test-artifacts"  # the browser tests' screenshots

@@ -1,6 +1,6 @@
 """The step builder as a command (`python course/build_steps.py`): what it refuses and
 leaves alone, the steps folder it makes and updates (in a fresh `git clone` of this
-repository: tests/course_steps.py), bad exercise markers, rendering.
+repository: conftest.course_clone), bad exercise markers, rendering.
 """
 
 from __future__ import annotations
@@ -13,8 +13,7 @@ from pathlib import Path
 import pytest
 
 import build_steps as bs
-from conftest import REPO_ROOT, run
-from course_steps import CHAIN, STEPS, course_clone, git, steps
+from conftest import CHAIN, REPO_ROOT, STEPS, course_clone, git, run, steps
 
 
 def test_builds_again_refuses_and_rebuilds_leaving_the_learners_work(tmp_path: Path):

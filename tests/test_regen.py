@@ -11,8 +11,7 @@ import subprocess
 import pytest
 
 import regen
-from conftest import REPO_ROOT, isolated_env, run
-from course_steps import course_clone, steps
+from conftest import REPO_ROOT, course_clone, isolated_env, run, steps
 from iris_pipeline.features import RATIO_FEATURES
 
 

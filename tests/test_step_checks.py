@@ -17,8 +17,7 @@ import nbformat
 import pytest
 import yaml
 
-from conftest import REPO_ROOT, Repo, set_param
-from course_steps import ANSI, SOLUTION, STEPS, course_clone, git, steps
+from conftest import ANSI, REPO_ROOT, SOLUTION, STEPS, Repo, course_clone, git, set_param, steps
 
 
 def tree_digest(root: Path) -> dict[str, str]:

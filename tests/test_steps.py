@@ -1,5 +1,5 @@
 """The course's step branches (`python course/build_steps.py`, course/steps.yaml), built in a
-temporary `git clone` of this repository (tests/course_steps.py), as for a learner who just
+temporary `git clone` of this repository (conftest.course_clone), as for a learner who just
 cloned the course, and the step sources they are made from; the builder's own behaviour is
 in test_build_steps.py. The slow test walks the course as the README says: a lesson run in
 the clone, `make steps`'s command, then every step in the steps folder with what its README says.
@@ -22,8 +22,7 @@ import pytest
 import yaml
 
 import build_steps as bs
-from conftest import COMMITTED_F1, QUOTED, REPO_ROOT, Repo
-from course_steps import ANSI, CHAIN, SOLUTION, STEPS, course_clone, git, steps
+from conftest import ANSI, CHAIN, COMMITTED_F1, QUOTED, REPO_ROOT, SOLUTION, STEPS, Repo, course_clone, git, steps
 
 LAST = CHAIN[-1]
 TODO = bs.TODO_PREFIX

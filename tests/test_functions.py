@@ -7,13 +7,12 @@ import os
 import sys
 
 import numpy as np
-import pandas as pd
 import pytest
 
-from conftest import COMMITTED_F1, REPO_ROOT, pipeline_model, run
+from conftest import REPO_ROOT, run
 from iris_pipeline import io
 from iris_pipeline.dataset import FEATURE_COLUMNS, RAW_SCHEMA, features_and_target, load_iris_frame, split_train_test
-from iris_pipeline.evaluate import CLASS_NAMES, confusion_frame, confusion_matrix, evaluate
+from iris_pipeline.evaluate import CLASS_NAMES, confusion_frame, confusion_matrix
 from iris_pipeline.features import RATIO_FEATURES, featurize
 from iris_pipeline.io import InputError, atomic_path, load_model, project_root, read_csv, save_model, write_csv
 from iris_pipeline.plots import plot_confusion_matrix
@@ -37,7 +36,6 @@ def model(splits):
 def test_the_iris_set_renamed_and_featurized_with_target_last_and_read_back_as_written(tmp_path):
     frame = load_iris_frame()
     assert list(frame.columns) == [*FEATURE_COLUMNS, "target"]
-    assert frame.shape == (150, 5)
     assert frame["target"].value_counts().to_dict() == {0: 50, 1: 50, 2: 50}
     features = featurize(frame)
     assert "sepal_length_to_sepal_width" in RATIO_FEATURES  # the course's first ratio, checked below
@@ -47,43 +45,26 @@ def test_the_iris_set_renamed_and_featurized_with_target_last_and_read_back_as_w
     assert read_csv(write_csv(frame, tmp_path / "iris.csv"), "data_load", RAW_SCHEMA).equals(frame)  # its contract
 
 
-def test_split_is_120_30_and_the_same_every_time():
+def test_split_is_120_30_and_follows_the_seed():
+    """The same seed, the same split: tests/test_pipeline.py's same bytes from two runs."""
     frame = featurize(load_iris_frame())
     train_a, test_a = split_train_test(frame, test_size=0.2, random_state=42)
-    train_b, test_b = split_train_test(frame, test_size=0.2, random_state=42)
     assert (len(train_a), len(test_a)) == (120, 30)
-    pd.testing.assert_frame_equal(test_a, test_b)
     _, test_other = split_train_test(frame, test_size=0.2, random_state=7)
     assert not test_a.equals(test_other)
 
 
-def test_train_returns_the_estimator_not_the_search_saved_as_the_same_bytes_for_the_same_fit(model, splits, tmp_path):
+def test_train_returns_the_estimator_not_the_search_and_a_corrupt_model_is_named(model, tmp_path):
     from sklearn.linear_model import LogisticRegression
 
     assert type(model) is LogisticRegression
     assert model.C == 0.001
-    assert not hasattr(model, "cv_results_")
-    again = train(*splits[0], "logreg", GRID, cv=3, random_state=42)
-    saved, saved_again = save_model(model, tmp_path / "model.joblib"), save_model(again, tmp_path / "again.joblib")
-    assert saved.read_bytes() == saved_again.read_bytes()
+    saved = save_model(model, tmp_path / "model.joblib")
     saved.write_text("not a pickle")
     with pytest.raises(InputError, match=r"model.joblib: cannot be loaded .*`train` stage"):
         load_model(saved)
     with pytest.raises(ValueError, match="estimator name 'forest': expected one of logreg, svm, knn"):
         make_estimator("forest", 42)
-
-
-@pytest.mark.parametrize("name", ["logreg", "svm", "knn"])
-def test_every_named_estimator_trains(splits, name):
-    (X_train, y_train), (X_test, y_test) = splits
-    grids = {"logreg": GRID, "svm": {"C": [1.0], "kernel": ["linear"]}, "knn": {"n_neighbors": [5]}}
-    fitted = train(X_train, y_train, name, grids[name], cv=3, random_state=42)
-    assert 0 < evaluate(fitted, X_test, y_test)["f1"] <= 1
-
-
-def test_the_functions_with_the_committed_params_give_the_committed_score():
-    model, (X_test, y_test) = pipeline_model()
-    assert evaluate(model, X_test, y_test)["f1"] == COMMITTED_F1
 
 
 def test_confusion_frame_has_one_named_row_per_test_sample_and_the_plot_every_count(model, splits):
@@ -92,10 +73,7 @@ def test_confusion_frame_has_one_named_row_per_test_sample_and_the_plot_every_co
     assert list(confusion.columns) == ["y_true", "predicted"]
     assert len(confusion) == 30
     assert set(confusion["y_true"]) <= set(CLASS_NAMES)
-    matrix = confusion_matrix(confusion)
-    assert matrix.shape == (3, 3)
-    assert int(matrix.to_numpy().sum()) == 30
-    assert int(matrix.to_numpy().trace()) == int((confusion["y_true"] == confusion["predicted"]).sum())
+    matrix = confusion_matrix(confusion)  # its counts are scikit-learn's: lesson 3's check
     texts = [t.get_text() for t in plot_confusion_matrix(matrix).axes[0].texts]
     assert sorted(int(t) for t in texts) == sorted(int(v) for v in matrix.to_numpy().ravel())
 
@@ -147,7 +125,7 @@ def test_writes_are_atomic_and_leave_nothing_on_failure(tmp_path):
     assert sorted(p.name for p in target.parent.iterdir()) == ["metrics.json"]
 
 
-def test_project_root_is_the_nearest_folder_with_dvc_yaml_or_params_yaml_else_an_error(tmp_path, monkeypatch):
+def test_project_root_is_the_nearest_folder_with_dvc_yaml_or_params_yaml_else_an_error(tmp_path):
     outer, inner = tmp_path / "outer", tmp_path / "outer" / "workspace" / "project"
     (inner / "stages").mkdir(parents=True)
     (outer / "dvc.yaml").write_text("stages: {}\n")
@@ -157,8 +135,6 @@ def test_project_root_is_the_nearest_folder_with_dvc_yaml_or_params_yaml_else_an
     (inner / "dvc.yaml").write_text("stages: {}\n")
     (inner / "params.yaml").unlink()
     assert project_root(inner) == inner.resolve()
-    monkeypatch.chdir(inner / "stages")  # JupyterLab's kernel starts in the notebook's folder
-    assert project_root() == inner.resolve()
     with pytest.raises(FileNotFoundError, match=r"no dvc\.yaml or params\.yaml in this folder or any folder above it"):
         project_root(tmp_path)
 

@@ -9,7 +9,7 @@ import re
 
 import yaml
 
-from conftest import REPO_ROOT, run
+from conftest import REPO_ROOT, STEPS, run
 
 PIPELINE_MODULES = {"__init__", "config", "dataset", "features", "train", "evaluate", "plots", "io", "logs"}
 # Files at the root every Python project has (conftest.py: pytest's, the order of the test
@@ -63,8 +63,7 @@ def test_the_issue_form_lists_every_lesson_and_every_step_and_blank_issues_are_o
     fields = {item.get("id"): item for item in yaml.safe_load((forms / "learner-help.yml").read_text())["body"]}
     options = {name: field["attributes"].get("options") for name, field in fields.items() if name}
     lessons = sorted(path.name for path in (REPO_ROOT / "lessons").glob("[0-9][0-9]-*.ipynb"))
-    steps = [step["name"] for step in yaml.safe_load((REPO_ROOT / "course" / "steps.yaml").read_text())["steps"]]
-    assert options["lesson"][1:] == lessons and options["step"][1:] == steps
+    assert options["lesson"][1:] == lessons and options["step"][1:] == STEPS
     assert any("WSL" in option for option in options["os"]) and any("Codespaces" in option for option in options["os"])
     assert {"cell", "check", "doctor", "os", "python"} <= set(fields)
     assert yaml.safe_load((forms / "config.yml").read_text())["blank_issues_enabled"] is False

@@ -1,8 +1,8 @@
 """The GitHub Actions workflows: actionlint (its shellcheck and pyflakes passes off, so the
 result does not depend on what is installed) finds nothing; each has a top-level
 `permissions:` block; no `run:` script holds a `${{ ... }}` (GitHub pastes it into the script,
-so a branch name or PR title could inject commands: values go through `env:`); and the CML
-report of lesson 7."""
+so a branch name or PR title could inject commands: values go through `env:`); and what lesson 7's
+check of the CML workflow (its trigger, permissions, steps and the report its lines build) leaves."""
 
 from __future__ import annotations
 
@@ -66,36 +66,26 @@ def step(*, runs: str = "", uses: str = "") -> tuple[int, dict]:
     return found
 
 
-def test_cml_workflow_runs_on_pull_requests_with_least_permissions_python_and_cml() -> None:
-    assert "pull_request" in CML[True]  # YAML 1.1 reads the key `on` as True
-    assert CML["permissions"] == {"contents": "read", "pull-requests": "write"}
+def test_cml_job_keeps_the_workflows_permissions_and_sets_up_python_and_the_tools() -> None:
     assert not [job for job in CML["jobs"].values() if "permissions" in job], "a job widens the permissions"
-    assert step(uses="actions/checkout")[1]["with"]["fetch-depth"] == 0, "the base branch to diff against"
     python = step(uses="actions/setup-python")[1]["with"]
     assert (python["python-version"], python["cache"]) == ("3.11", "pip")
     assert '"$PWD/.venv/bin" >> "$GITHUB_PATH"' in step(runs="make setup")[1]["run"], "later steps need its dvc"
 
 
-def test_cml_workflow_pulls_with_secrets_reproduces_reports_and_posts_the_report_it_wrote() -> None:
+def test_cml_workflow_pulls_with_secrets_then_reproduces_and_reports_against_the_base() -> None:
     (pull_at, pull), (repro_at, _) = step(runs="dvc pull"), step(runs="dvc repro")
-    (report_at, report), (post_at, post) = step(runs=REPORT), step(runs="cml comment create")
+    (report_at, report), (post_at, _) = step(runs=REPORT), step(runs="cml comment create")
     cml_at = step(uses="iterative/setup-cml")[0]
     assert pull_at < repro_at < report_at < post_at and cml_at < post_at
-    # A project without a DVC remote skips the pull: it runs only when a repository variable says so.
-    assert pull["if"] == "vars.HAS_DVC_REMOTE == 'true'", pull.get("if")
     assert pull["env"] == {
         name: f"${{{{ secrets.{name} }}}}" for name in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY")
     }
-    assert report["env"] == {"BASE": "origin/${{ github.base_ref }}"}
-    assert post["env"] == {"REPO_TOKEN": "${{ secrets.GITHUB_TOKEN }}"}
     assert not [s for s in CML_STEPS if "echo" in str(s.get("run", "")) and "TOKEN" in str(s.get("run", ""))]
+    # Lesson 7 runs the report's lines with BASE=main: here, that they compare with $BASE, not a branch.
     lines = [line.strip() for line in report["run"].strip().splitlines()]
-    assert lines[0].endswith("> report.md") and all(line.endswith(">> report.md") for line in lines[1:]), lines
     assert [line for line in lines if line.startswith("dvc ")] == [
         'dvc metrics diff "$BASE" --all --md >> report.md',
         'dvc params diff "$BASE" --md >> report.md',
         "dvc dag --md >> report.md",
     ]
-    assert "echo '![](./reports/confusion_matrix.png)' >> report.md" in lines  # CML uploads a local picture
-    assert post["run"].split() == ["cml", "comment", "create", "report.md"]
-    assert not [s for s in CML_STEPS for old in ("send-comment", "cml publish") if old in str(s.get("run", ""))]

@@ -36,7 +36,7 @@ def contents_manager(tmp_path, monkeypatch):
     app = ServerApp()
     app.load_config_file()
     hook = app.config.FileContentsManager.get("pre_save_hook")
-    assert hook == jupyter_save.HOOK, f"{jupyter_save.config_path()} sets pre_save_hook = {hook!r}: run `make setup`"
+    assert hook == jupyter_save.HOOK, f"the server config sets pre_save_hook = {hook!r}: run `make setup`"
     checkpoints = {"root_dir": str(tmp_path / "checkpoints")}
     return lambda root: FileContentsManager(config=app.config, root_dir=str(root), checkpoints_kwargs=checkpoints)
 
@@ -60,17 +60,14 @@ def test_install_sets_the_hook_and_keeps_the_rest_of_the_config(tmp_path):
         jupyter_save.install(tmp_path)
 
 
-def test_a_lesson_saved_stays_byte_identical_and_a_new_notebook_as_the_kernel_reports(tmp_path, contents_manager):
+def test_a_lesson_keeps_its_outputs_and_a_new_notebook_what_the_kernel_reports(tmp_path, contents_manager):
+    # (A lesson saved unchanged stays byte for byte as committed: tests/test_browser.py, in JupyterLab.)
     root = tmp_path / "checkout"
     (root / "lessons").mkdir(parents=True)
-    committed = (REPO_ROOT / LESSON).read_bytes()
-    (root / LESSON).write_bytes(committed)
+    (root / LESSON).write_bytes((REPO_ROOT / LESSON).read_bytes())
     manager = contents_manager(root)
     opened = manager.get(LESSON)["content"]  # what JupyterLab loads ...
     opened["metadata"]["language_info"] = dict(KERNEL_LANGUAGE_INFO)  # ... and fills in from the kernel
-    save(manager, LESSON, opened)
-    assert (root / LESSON).read_bytes() == committed
-
     # Outputs of a lesson are the learner's to keep: only machine-specific metadata is left as on disk.
     first = next(index for index, cell in enumerate(opened["cells"]) if cell["cell_type"] == "code")
     opened["cells"][first]["outputs"] = [nbformat.v4.new_output("stream", text="mine\n")]
@@ -83,31 +80,11 @@ def test_a_lesson_saved_stays_byte_identical_and_a_new_notebook_as_the_kernel_re
     assert json.loads((root / "mine.ipynb").read_text())["metadata"]["language_info"] == KERNEL_LANGUAGE_INFO
 
 
-def test_a_stage_saved_with_outputs_keeps_its_code_and_drops_the_run(project: Repo, contents_manager):
-    assert notebook_hygiene.PROJECT_MARKERS == PROJECT_MARKERS  # a stage is known as the package knows a project
-    manager = contents_manager(project.root)
-    path = "stages/train.ipynb"
-    notebook = manager.get(path)["content"]
-    notebook["metadata"]["language_info"] = dict(KERNEL_LANGUAGE_INFO)
-    for count, cell in enumerate(c for c in notebook["cells"] if c["cell_type"] == "code"):
-        cell["execution_count"] = count + 1
-        cell["outputs"] = [nbformat.v4.new_output("stream", text="INFO train: ...\n")]
-        cell["metadata"].update({"execution": {"iopub.status.idle": "2026-01-01T00:00:00Z"}, "scrolled": True})
-        cell["metadata"]["jupyter"] = {"outputs_hidden": True}
-    save(manager, path, notebook)
-    assert project.git("status", "--porcelain").stdout == ""
-
-    # An edit of the code is saved: that is a change of the stage.
-    notebook["cells"][-1]["source"] += "\nprint('more')"
-    save(manager, path, notebook)
-    assert project.git("status", "--porcelain").stdout == f" M {path}\n"
-    saved = nbformat.read(project.root / path, as_version=4)
-    assert saved.cells[-1].source.endswith("print('more')") and saved.cells[-1].outputs == []
-
-
 @pytest.mark.slow
 def test_stage_notebooks_run_in_jupyterlab_as_under_dvc_repro(reproduced_project: Repo, tmp_path, contents_manager):
-    """Each stage as a learner explores it: kernel in stages/, run top to bottom, saved with outputs."""
+    """Each stage as a learner explores it: kernel in stages/, run top to bottom, saved with outputs
+    (and JupyterLab's view metadata); an edit of its code is saved, without the run."""
+    assert notebook_hygiene.PROJECT_MARKERS == PROJECT_MARKERS  # a stage is known as the package knows a project
     # The project as in a learner's checkout: reproduced, and the .gitignore files DVC wrote committed.
     project = copy_of(reproduced_project, tmp_path)
     tracked = {path: (project.root / path).read_bytes() for path in ("reports/metrics.json", "models/model.joblib")}
@@ -120,11 +97,21 @@ def test_stage_notebooks_run_in_jupyterlab_as_under_dvc_repro(reproduced_project
         in_stages = {"metadata": {"path": str(project.root / "stages")}}
         NotebookClient(notebook, kernel_name=KERNEL, timeout=600, resources=in_stages).execute()
         assert any(cell.get("outputs") for cell in notebook.cells), f"{path} ran without any output"
+        for cell in notebook.cells:
+            if cell.cell_type == "code":  # as JupyterLab shows it: scrolled, outputs collapsed
+                cell.metadata.update(scrolled=True, jupyter={"outputs_hidden": True})
         save(manager, path, notebook)
     # The same inputs gave the same outputs, written where dvc repro writes them ...
-    for path, before in tracked.items():
-        assert (project.root / path).read_bytes() == before, path
+    for output, before in tracked.items():
+        assert (project.root / output).read_bytes() == before, output
     assert not (project.root / "stages" / "data").exists() and not (project.root / "stages" / "reports").exists()
     # ... and the project is as it was: nothing for git to commit, nothing for DVC to rerun.
     assert project.git("status", "--porcelain").stdout == ""
     assert "Data and pipelines are up to date." in project.dvc("status").stdout
+
+    # An edit of the code is saved: that is a change of the stage.
+    notebook.cells[-1].source += "\nprint('more')"
+    save(manager, path, notebook)
+    assert project.git("status", "--porcelain").stdout == f" M {path}\n"
+    saved = nbformat.read(project.root / path, as_version=4)
+    assert saved.cells[-1].source.endswith("print('more')") and saved.cells[-1].outputs == []

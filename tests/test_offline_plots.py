@@ -58,19 +58,10 @@ def test_the_template_is_where_the_config_says_up_to_date_with_the_libraries_inl
     assert offline_plots.configured_template(tmp_path) is None
     page = template.read_text(encoding="utf-8")
     assert page == offline_plots.template_html()  # same bytes every time
-    scripts = scripts_of(page)
-    assert [attrs for attrs, _ in scripts] == [{"type": "text/javascript"}], "one inline script, no src"
-    bundle = scripts[0][1]
-    assert len(bundle) > 500_000  # Vega, Vega-Lite and vega-embed, minified
-    for marker in (
-        "window.vegaEmbed=",  # vega-embed, as the global DVC's plot divs call
-        "Invalid specification",  # Vega-Lite's compiler
-        "Unrecognized scale type",  # Vega's runtime
-    ):
-        assert marker in bundle, marker
+    # That the libraries work inline, with nothing fetched: the pages DVC writes from it, below.
+    assert [attrs for attrs, _ in scripts_of(page)] == [{"type": "text/javascript"}], "one inline script, no src"
     assert "{plot_divs}" in page and "{refresh_tag}" in page
     assert "{scripts}" not in page  # DVC would put its CDN <script src> tags there
-    assert "<link" not in page and "@import" not in page
 
 
 def test_the_command_line_writes_the_template_and_names_it_in_the_local_config(tmp_path, capsys):
@@ -143,9 +134,6 @@ def test_dvc_plots_page_draws_every_plot_with_the_network_cut_off(browser, proje
     printed = project.dvc("plots", *command, "-o", out).stdout
     page_file = project.root / out / "index.html"
     assert page_file.as_uri() in printed
-
-    written = page_file.read_text(encoding="utf-8")
-    assert not [attrs for attrs, _ in scripts_of(written) if "src" in attrs], "a <script src> in the page"
     with opened_offline(browser, page_file) as (page, refused, errors):
         page.wait_for_function(f"() => ({COUNT_DRAWN})().vega >= {expected['vega']}", timeout=30_000, polling=100)
         drawn = page.evaluate(COUNT_DRAWN)

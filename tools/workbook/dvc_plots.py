@@ -24,20 +24,16 @@ JUPYTERLAB_VEGALITE = ("3", "4", "5")
 IMAGE_MIMETYPES = {".png": "image/png", ".jpg": "image/jpeg", ".jpeg": "image/jpeg", ".svg": "image/svg+xml"}
 
 
-def vegalite_major(spec: dict[str, Any]) -> str:
-    """The Vega-Lite major version a spec's `$schema` names ("5" for .../vega-lite/v5.json)."""
+def vega_bundle(spec: dict[str, Any], label: str) -> dict[str, Any]:
+    """A Vega-Lite spec for JupyterLab, with a PNG of it for every other reader; a spec whose
+    `$schema` names a version JupyterLab does not render is refused."""
     schema = spec.get("$schema", "")
-    match = re.search(r"/vega-lite/v(\d+)(?:\.[\d.]+)?\.json$", schema)
+    match = re.search(r"/vega-lite/v(\d+)(?:\.[\d.]+)?\.json$", schema)  # its major version: 5 for .../v5.json
     if not match or match.group(1) not in JUPYTERLAB_VEGALITE:
         raise ValueError(
             f"$schema {schema!r}: expected a Vega-Lite v{'/v'.join(JUPYTERLAB_VEGALITE)} spec (what JupyterLab renders)"
         )
-    return match.group(1)
-
-
-def vega_bundle(spec: dict[str, Any], label: str) -> dict[str, Any]:
-    """A Vega-Lite spec for JupyterLab, with a PNG of it for every other reader."""
-    major = vegalite_major(spec)
+    major = match.group(1)
     png = vl_convert.vegalite_to_png(spec, vl_version=newest_vegalite(major), allowed_base_urls=[])  # no network
     return {
         f"application/vnd.vegalite.v{major}+json": spec,

@@ -27,14 +27,10 @@ HOOK = "workbook.jupyter_save.pre_save"
 CONFIG_FILE = "jupyter_server_config.json"
 
 
-def config_path(prefix: str | Path = sys.prefix) -> Path:
-    """The server config file of the environment at `prefix` (in Jupyter's config path, `jupyter --paths`)."""
-    return Path(prefix) / "etc" / "jupyter" / CONFIG_FILE
-
-
 def install(prefix: str | Path = sys.prefix) -> Path:
-    """Set `FileContentsManager.pre_save_hook` to HOOK in the server config file of `prefix`."""
-    path = config_path(prefix)
+    """Set `FileContentsManager.pre_save_hook` to HOOK in the server config file of the environment
+    at `prefix` (in Jupyter's config path, `jupyter --paths`)."""
+    path = Path(prefix) / "etc" / "jupyter" / CONFIG_FILE
     config = {}
     if path.is_file():
         try:

@@ -6,6 +6,7 @@ an empty string.
 
 from __future__ import annotations
 
+import functools
 import json
 from typing import Any
 
@@ -36,12 +37,8 @@ def py_literal(value: Any, indent: str = "") -> str:
     return repr(value)
 
 
-def to_yaml(value: Any) -> str:
-    return yaml.safe_dump(value, sort_keys=False, default_flow_style=None)
-
-
 ENVIRONMENT = jinja2.Environment(undefined=jinja2.StrictUndefined, keep_trailing_newline=True)
-ENVIRONMENT.filters["to_yaml"] = to_yaml
+ENVIRONMENT.filters["to_yaml"] = functools.partial(yaml.safe_dump, sort_keys=False, default_flow_style=None)
 ENVIRONMENT.globals.update(py=py_literal, json=json, int=int, len=len, round=round, str=str, sum=sum)
 
 

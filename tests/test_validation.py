@@ -45,10 +45,10 @@ def stage(name: str, *extra: str) -> list[str]:
     return [*PAPERMILL, f"stages/{name}.ipynb", f"reports/runs/{name}.ipynb", *extra]
 
 
-# The params cases of tests/test_config.py end to end, one of each kind: a value pydantic refuses,
-# one only the data can tell, an unknown key that changes no stage's params (the check reruns on
-# any edit), and a path that would write outside the project.
-END_TO_END = "test_size-above-1 more-folds-than-the-smallest-class unknown-key path-outside-the-project"
+# The params cases of tests/test_config.py end to end, one of each kind (test_size 1.5 under
+# `dvc repro`: lesson 5's check): one only the data can tell, an unknown key that changes no
+# stage's params (the check reruns on any edit), and a path that would write outside the project.
+END_TO_END = "more-folds-than-the-smallest-class unknown-key path-outside-the-project"
 CASES = {
     **{
         name: (partial(params, REFUSALS[name][0]), DVC_REPRO, f"params.yaml: {REFUSALS[name][1]}")

@@ -9,7 +9,6 @@ branches: the learner's working tree, index and branch are not touched.
 
     python course/build_steps.py build      # create the branches (make steps)
     python course/build_steps.py rebuild    # update them after a pull (make steps FORCE=1)
-    python course/build_steps.py list       # which branches exist and whether they are current
 """
 
 from __future__ import annotations
@@ -22,7 +21,7 @@ import re
 import subprocess
 import sys
 import tempfile
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -143,9 +142,9 @@ def render_file(data: bytes, where: str, names: dict[str, Any]) -> bytes:
     return (nbformat.writes(nb) + "\n").encode()
 
 
-def split_markers(text: str, where: str, python: bool) -> tuple[str, str, int]:
-    """(solution without the marker lines, exercise, number of regions) of a marked text."""
-    solution, exercise, regions, opened = [], [], 0, None
+def split_markers(text: str, where: str, python: bool) -> tuple[str, str]:
+    """(solution without the marker lines, exercise) of a marked text."""
+    solution, exercise, opened = [], [], None
     for number, line in enumerate(text.splitlines(keepends=True), 1):
         opening = OPEN_MARKER.match(line.rstrip("\r\n"))
         if opening:
@@ -153,7 +152,6 @@ def split_markers(text: str, where: str, python: bool) -> tuple[str, str, int]:
             if opened is not None or not task:
                 raise StepsError(f"{where}:{number}: `# <solution>` needs a task and may not be inside a region")
             opened, indent = number, opening["indent"]
-            regions += 1
             exercise.append(f"{indent}{TODO_PREFIX}{task}\n")
             if python:
                 exercise.append(f"{indent}raise {TODO_ERROR}({(TODO_PREFIX.removeprefix('# ') + task)!r})\n")
@@ -167,25 +165,23 @@ def split_markers(text: str, where: str, python: bool) -> tuple[str, str, int]:
                 exercise.append(line)
     if opened is not None:
         raise StepsError(f"{where}:{opened}: `# <solution>` is never closed with `# </solution>`")
-    return "".join(solution), "".join(exercise), regions
+    return "".join(solution), "".join(exercise)
 
 
-def split_file(data: bytes, where: str) -> tuple[bytes, bytes, int]:
+def split_file(data: bytes, where: str) -> tuple[bytes, bytes]:
     """`split_markers` of a file; of a notebook, of each code cell, with outputs cleared."""
     if not where.endswith(".ipynb"):
-        solution, exercise, regions = split_markers(_text(data, where), where, where.endswith(".py"))
-        return solution.encode(), exercise.encode(), regions
+        solution, exercise = split_markers(_text(data, where), where, where.endswith(".py"))
+        return solution.encode(), exercise.encode()
     notebooks = [nbformat.reads(_text(data, where), as_version=4) for _ in range(2)]
-    regions = 0
     for index, (sol_cell, ex_cell) in enumerate(zip(*(nb.cells for nb in notebooks), strict=True), 1):
         if sol_cell.cell_type == "code":
-            sol_text, ex_text, count = split_markers(sol_cell.source, f"{where} (cell {index})", python=True)
+            sol_text, ex_text = split_markers(sol_cell.source, f"{where} (cell {index})", python=True)
             sol_cell.source, ex_cell.source = sol_text.rstrip("\n"), ex_text.rstrip("\n")
-            regions += count
             for cell in (sol_cell, ex_cell):
                 cell.outputs, cell.execution_count = [], None
     solution, exercise = ((nbformat.writes(nb) + "\n").encode() for nb in notebooks)
-    return solution, exercise, regions
+    return solution, exercise
 
 
 @dataclass
@@ -195,7 +191,6 @@ class Step:  # one step of the course: its branch name(s), message and trees (pa
     message: str
     solution: dict[str, Blob]
     exercise: dict[str, Blob] | None = None
-    regions: dict[str, int] = field(default_factory=dict)  # file -> its number of exercise regions
 
     @property
     def chain_branch(self) -> str:
@@ -236,7 +231,7 @@ def plan(source: Source) -> list[Step]:
             if not doomed:
                 raise StepsError(f"{where}: remove {path!r}: the previous step has no such file")
             tree = {p: blob for p, blob in tree.items() if p not in doomed}
-        exercise, regions = {}, {}
+        exercise = {}
         for dest, entry in (spec.get("files") or {}).items():
             entry = {"from": entry} if isinstance(entry, str) else entry
             if not isinstance(entry, dict) or not isinstance(entry.get("from"), str) or set(entry) - {"from", "render"}:
@@ -254,11 +249,11 @@ def plan(source: Source) -> list[Step]:
                 names = names or render_names(source)
                 data = render_file(data, f"{where}: {dest}", names)
             if b"# <solution>" in data or b"# </solution>" in data:
-                data, cut, regions[dest] = split_file(data, f"{where}: {dest}")
+                data, cut = split_file(data, f"{where}: {dest}")
                 exercise[dest] = Blob(mode, data=cut)
             tree[dest] = Blob(mode, sha=sha) if data == original else Blob(mode, data=data)
         twin = {**tree, **exercise} if exercise else None
-        steps.append(Step(index, spec["name"], spec["message"].strip() + "\n", dict(tree), twin, regions))
+        steps.append(Step(index, spec["name"], spec["message"].strip() + "\n", dict(tree), twin))
     return steps
 
 
@@ -340,17 +335,13 @@ def ensure_steps_dir(git: Git, path: Path, first: str, out) -> None:
         print(f"  note: {link} is not a link to {venv}: left as it is", file=out)
 
 
-def _planned(root: Path, rev: str) -> tuple[Git, Source, list[Step], dict[str, str]]:
-    git = Git(repo_root(root))
-    steps = plan(source := Source(git, rev))
-    return git, source, steps, make_commits(git, steps)
-
-
 def build(root: Path, force: bool, rev: str, steps_dir: Path | None = None, out=sys.stdout) -> int:
     """Create or update the step branches, then the steps folder `steps_dir` (None: none). Without
     `force` it refuses uncommitted changes to the files the steps are made from, and branches with
     other content; it never moves a branch checked out elsewhere or with uncommitted work."""
-    git, source, steps, wanted = _planned(root, rev)
+    git = Git(repo_root(root))
+    steps = plan(source := Source(git, rev))
+    wanted = make_commits(git, steps)
     changed = git.text("diff", "--name-only", "HEAD").splitlines() if rev == "HEAD" else []
     dirty = sorted(path for path in changed if path in source.used)
     if dirty and not force:
@@ -408,32 +399,19 @@ def build(root: Path, force: bool, rev: str, steps_dir: Path | None = None, out=
     return 0
 
 
-def list_branches(root: Path, rev: str, out=sys.stdout) -> int:
-    git, _, steps, wanted = _planned(root, rev)
-    for step in steps:
-        for branch, kind in step.branches():
-            sha = git.rev(f"refs/heads/{branch}")
-            state = "missing" if sha is None else ("current" if sha == wanted[branch] else "outdated")
-            print(f"{state:9} {branch:45} {kind}", file=out)
-    return 0
-
-
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python course/build_steps.py", description=__doc__.split("\n")[0])
-    parser.add_argument("command", choices=("build", "rebuild", "list"), help="rebuild = build --force")
+    parser.add_argument("command", choices=("build", "rebuild"), help="rebuild = build --force")
     parser.add_argument("--force", action="store_true", help="update branches, even with uncommitted sources")
     parser.add_argument("--from", dest="rev", default="HEAD", help="commit holding course/ (default: HEAD)")
-    parser.add_argument("-C", dest="path", default=".", help="run in this repository (default: here)")
     where = parser.add_mutually_exclusive_group()
     where.add_argument("--steps-dir", type=Path, help="the steps folder (default: ../<repository folder>-steps)")
     where.add_argument("--no-steps-dir", action="store_true", help="build the branches only, no steps folder")
-    args = parser.parse_args(sys.argv[1:] if argv is None else argv)
+    args = parser.parse_args(argv)
     try:
-        if args.command == "list":
-            return list_branches(Path(args.path), args.rev)
-        folder = args.steps_dir.absolute() if args.steps_dir else default_steps_dir(repo_root(Path(args.path)))
+        folder = args.steps_dir.absolute() if args.steps_dir else default_steps_dir(repo_root(Path.cwd()))
         force = args.force or args.command == "rebuild"
-        return build(Path(args.path), force, args.rev, None if args.no_steps_dir else folder)
+        return build(Path.cwd(), force, args.rev, None if args.no_steps_dir else folder)
     except StepsError as err:
         print(f"error: {err}", file=sys.stderr)
         return 1

@@ -2,7 +2,7 @@
 
 `python course/regen.py regen` brings what the course derives from the pipeline up to date with
 the working tree, in order, and says what changed. It refuses uncommitted changes, which the
-tests' clones of HEAD would not see (ALLOW_DIRTY=1 goes on anyway). `python course/regen.py check`
+tests' clones of HEAD would not see (--allow-dirty goes on anyway). `python course/regen.py check`
 makes each routine change (CHANGES) in a scratch clone of HEAD with an environment of its own,
 commits it, runs `make regen`, checks that the change shows where it must, commits, and runs
 `make test`. Exit 0 only if every change passes.
@@ -13,7 +13,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import re
 import shutil
 import subprocess
 import sys
@@ -29,7 +28,7 @@ STALENESS_TESTS = [
     "tests/test_lesson_structure.py",
     "tests/test_one_source.py",
     "tests/test_steps.py::test_figures_in_a_step_readme_are_the_committed_ones",
-    "tests/test_steps.py::test_readmes_quote_the_committed_score_and_default_from_their_sources",
+    "tests/test_steps.py::test_readme_7_quotes_the_committed_score_as_dvc_shows_it",
 ]
 
 
@@ -62,7 +61,7 @@ def regen(root: Path = ROOT, allow_dirty: bool = False) -> None:
             "clone HEAD: they would not see these. Commit them first"
         )
         if not allow_dirty:
-            raise RegenError(message + ", or run again with ALLOW_DIRTY=1 (make regen ALLOW_DIRTY=1).")
+            raise RegenError(message + ", or run again with --allow-dirty (make regen ALLOW_DIRTY=1).")
         print(f"warning: {message}.", file=sys.stderr)
     step("[regen 1/5] the pipeline: dvc repro")
     run("dvc", "repro", cwd=root)
@@ -224,7 +223,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     try:
         if args.command == "regen":
-            regen(allow_dirty=args.allow_dirty or bool(re.fullmatch(r"1|yes|true", os.environ.get("ALLOW_DIRTY", ""))))
+            regen(allow_dirty=args.allow_dirty)
             return 0
         return check(names=args.only, keep=args.keep)
     except RegenError as error:

@@ -74,7 +74,6 @@ class Learner:
     def solve(self) -> None:
         """Apply the solution: the files that differ from the `_SOLUTION` twin, uncommitted."""
         changed = git(self.course, "diff", "--name-only", "HEAD", self.step + SOLUTION, cwd=self.root).split()
-        assert changed, self.step
         self.run("git", "checkout", self.step + SOLUTION, "--", *changed)
 
     def commit(self, message: str) -> None:
@@ -94,6 +93,7 @@ def course(tmp_path_factory) -> Repo:
     return built_course(tmp_path_factory.mktemp("checks"))
 
 
+RAISED = "NotImplementedError: TODO (exercise): "  # what an exercise's unsolved code raises, naming its task
 # A plausible mistake in a step's solution: in `path`, the solution's text replaced by a wrong
 # one, and what the failure names. Step 2 the test size written as a number (it runs; the check
 # names the key it ignores), step 4 the loop with params.yaml written in, not the script's
@@ -123,17 +123,18 @@ MISTAKES = {
 @pytest.mark.parametrize(
     ("step", "named"),
     [
-        (1, ["TODO (exercise): write `metrics` as JSON", "Evaluate cell"]),
-        (2, ["TODO (exercise): read params.yaml"]),
-        (3, ["TODO in plot_confusion_matrix of src/iris_pipeline/plots.py"]),
-        (4, ["TODO in the loop of run_pipeline.py"]),
+        (1, [f"{RAISED}write `metrics` as JSON", "Evaluate cell"]),
+        (2, [f"{RAISED}read params.yaml"]),
+        (3, [f"{RAISED}move the body", "TODO in plot_confusion_matrix of src/iris_pipeline/plots.py"]),
+        (4, [f"{RAISED}run stages/<stage>.ipynb", "TODO in the loop of run_pipeline.py"]),
         (5, ["a stage in dvc.yaml with models/model.joblib among its outs", "the TODO in dvc.yaml: the train stage"]),
         (8, ["a plot of reports/confusion_matrix_data.csv", "the TODO in dvc.yaml: the evaluate stage's plots"]),
     ],
 )
 def test_exercise_branch_fails_naming_the_piece_and_its_solution_passes(course: Repo, tmp_path: Path, step, named):
-    """The exercise branch as generated fails, naming `named`; with its _SOLUTION twin's files, it
-    passes; with the step's plausible mistake (MISTAKES) in them, it fails naming that."""
+    """The exercise branch as generated fails, naming `named` (steps 1-4: the task its run raised);
+    with its _SOLUTION twin's files, it passes; with the step's plausible mistake (MISTAKES) in
+    them, it fails naming that."""
     work = Learner(course, tmp_path, step)
     if step == 4:  # what step 6 leaves in a steps folder, ignored on steps 1-4: the check copies around it
         (work.root / ".dvc").mkdir()

@@ -12,7 +12,6 @@ import io
 import json
 import re
 import subprocess
-import sys
 from pathlib import Path
 
 from checklib import run_checks
@@ -26,7 +25,6 @@ def git(*args: str, check: bool = True) -> str:
 
 
 def main() -> int:
-    sys.path.insert(0, str(Path(__file__).parent))
     steps: dict[int, str] = {}
     mine: dict[str, list[tuple[str, str, str]]] = {}  # step -> (branch, commit, its check.py)
     for line in git("for-each-ref", "--format=%(refname:short) %(objectname)", "refs/heads").splitlines():

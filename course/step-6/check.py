@@ -60,7 +60,6 @@ def absolute(work: Work) -> None:
 
 @check("the remote holds every output of dvc.lock: a fresh copy gets them with dvc pull")
 def pulled(work: Work) -> None:
-    remote(work)
     copy, result = work.ran("pull", "dvc", "pull")
     if result.returncode != 0:
         raise Fail("`dvc pull` in a copy with an empty cache to succeed", last_error(result.stderr), HINT_PUSH)

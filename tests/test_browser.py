@@ -162,7 +162,6 @@ def test_lesson1_saved_stays_as_committed_runs_and_hides_its_solution(lab: Jupyt
     first = next(i for i in range(len(cells)) if i not in collapsed)
     expected = []  # (an image?, the first line of its text, if any) of each stored output
     for output in cells[first].outputs:
-        assert output.output_type != "error", f"the first visible code cell of {LESSON} stores an error"
         data = output.get("data", {})
         text = "" if "text/html" in data else output.get("text") or data.get("text/plain", "")
         expected.append((any(mime.startswith("image/") for mime in data), first_line(text)))

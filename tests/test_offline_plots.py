@@ -50,8 +50,7 @@ def template() -> Path:
 
 
 def test_the_template_is_where_the_config_says_up_to_date_with_the_libraries_inline(template, tmp_path):
-    assert template.samefile(REPO_ROOT / ".venv/share/workbook/dvc-plots-offline.html")
-    assert template.samefile(offline_plots.DEFAULT_OUTPUT)  # where `make setup` writes it
+    assert template.samefile(offline_plots.DEFAULT_OUTPUT)  # where `make setup` writes it: .venv/share/workbook/
     # The committed config names no file of an environment: set-up names it where git ignores it.
     (tmp_path / ".dvc").mkdir()
     shutil.copyfile(REPO_ROOT / ".dvc" / "config", tmp_path / ".dvc" / "config")

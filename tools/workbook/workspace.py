@@ -71,11 +71,17 @@ class Workspace:
         return target
 
 
-def isolation_env(home: Path, ceiling: Path) -> dict[str, str]:
-    """Environment variables that point git and DVC at the workspace's own configs."""
+def isolated_environ(home: Path, ceiling: Path) -> dict[str, str]:
+    """This process's environment with git and DVC pointed at configs of their own, written into
+    `home`, for a temporary folder `ceiling`."""
+    (home / "dvc").mkdir(parents=True, exist_ok=True)
+    (home / "dvc-system").mkdir(exist_ok=True)
+    (home / "gitconfig").write_text(GITCONFIG, encoding="utf-8")
+    (home / "dvc" / "config").write_text(DVC_GLOBAL_CONFIG, encoding="utf-8")
     tools = str(Path(sys.executable).parent)  # git/dvc/papermill of this environment first
     path = os.environ.get("PATH", "").split(os.pathsep)
     return {
+        **os.environ,
         # Idempotent: rerunning a lesson's setup cell does not grow PATH.
         "PATH": os.pathsep.join([tools, *(entry for entry in path if entry != tools)]),
         "GIT_CONFIG_GLOBAL": str(home / "gitconfig"),
@@ -94,20 +100,6 @@ def isolation_env(home: Path, ceiling: Path) -> dict[str, str]:
     }
 
 
-def write_configs(home: Path) -> None:
-    """Write the workspace's own git and DVC configs into `home` (see `isolation_env`)."""
-    (home / "dvc").mkdir(parents=True, exist_ok=True)
-    (home / "dvc-system").mkdir(exist_ok=True)
-    (home / "gitconfig").write_text(GITCONFIG, encoding="utf-8")
-    (home / "dvc" / "config").write_text(DVC_GLOBAL_CONFIG, encoding="utf-8")
-
-
-def isolated_environ(home: Path, ceiling: Path) -> dict[str, str]:
-    """This process's environment with git and DVC isolated under `home`, for a temporary folder `ceiling`."""
-    write_configs(home)
-    return {**os.environ, **isolation_env(home, ceiling)}
-
-
 def new_workspace(name: str) -> Workspace:
     """Create `workspace/<name>/` afresh and isolate git and DVC in this process's environment,
     so every `!git ...` or `!dvc ...` a notebook runs afterwards uses it."""
@@ -119,8 +111,7 @@ def new_workspace(name: str) -> Workspace:
         if folder.exists():
             shutil.rmtree(folder)
     root.mkdir(parents=True)
-    write_configs(home)
-    os.environ.update(isolation_env(home, WORKSPACES))
+    os.environ.update(isolated_environ(home, WORKSPACES))
     for variable in ("FORCE_COLOR", "CLICOLOR_FORCE"):  # set by ipykernel; DVC would draw spinners
         os.environ.pop(variable, None)
     return Workspace(root=root)

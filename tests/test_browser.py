@@ -25,11 +25,11 @@ import pytest
 from jupyter_server.serverapp import list_running_servers
 
 from conftest import ARTIFACTS, REPO_ROOT, chromium, run
+from workbook.run_lessons import KERNEL
 
 LESSON = "lessons/01-introduction.ipynb"
 LAB_SCRIPT = REPO_ROOT / "tools" / "lab.sh"
-KERNEL = "mlops-course"
-KERNEL_DISPLAY = "Python 3 (mlops-course)"
+KERNEL_DISPLAY = f"Python 3 ({KERNEL})"
 TIMEOUT = 90  # s: server start, page load, kernel start, one cell, on a busy 2-core machine
 IS_ROOT = os.geteuid() == 0
 NOTIFICATIONS = "@jupyterlab/apputils-extension/notification.jupyterlab-settings"
@@ -246,7 +246,7 @@ def test_lab_sh_starts_this_environments_jupyter_lab_whose_kernel_is_installed(t
     env = {**env_without_this_environment(), **{name: str(tmp_path / name) for name in JUPYTER_DIRS[:3]}}
     shown = run([str(LAB_SCRIPT), "--show-config", "--no-browser", "--port=8899"], tmp_path, env).stdout
     assert ".port = 8899" in shown and ".root_dir = '.'" in shown and ".open_browser = False" in shown, shown
-    assert ".default_kernel_name = 'mlops-course'" in shown, shown
+    assert f".default_kernel_name = '{KERNEL}'" in shown, shown
     assert (".allow_root = True" in shown) == IS_ROOT, shown
 
 

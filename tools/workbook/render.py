@@ -6,12 +6,10 @@ an empty string.
 
 from __future__ import annotations
 
-import functools
 import json
 from typing import Any
 
 import jinja2
-import yaml
 
 
 class TemplateError(RuntimeError):
@@ -38,7 +36,6 @@ def py_literal(value: Any, indent: str = "") -> str:
 
 
 ENVIRONMENT = jinja2.Environment(undefined=jinja2.StrictUndefined, keep_trailing_newline=True)
-ENVIRONMENT.filters["to_yaml"] = functools.partial(yaml.safe_dump, sort_keys=False, default_flow_style=None)
 ENVIRONMENT.globals.update(py=py_literal, json=json, int=int, len=len, round=round, str=str, sum=sum)
 
 

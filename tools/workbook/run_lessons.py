@@ -52,8 +52,8 @@ def template_of(cell, kind: str) -> str | None:
 
 
 def render_params_template(template: str, params_file: Path = PARAMS_FILE) -> str:
-    """A code cell's source from its template: `{{ params.train.cv }}` is params.yaml's value,
-    `{{ params.train | to_yaml }}` a section as YAML. A missing key fails, naming it."""
+    """A code cell's source from its template: `{{ params.train.cv }}` is params.yaml's value.
+    A missing key fails, naming it."""
     params = yaml.safe_load(params_file.read_text(encoding="utf-8"))
     return render(template, params_file.name, params=params)
 

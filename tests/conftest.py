@@ -64,20 +64,20 @@ def set_param(path: Path, dotted: str, value) -> None:
     assert old != value, f"{dotted} is {value!r} already: the change would show nothing"
 
 
-# The project's params and the split they give: what the grid search's folds must fit and what
-# the expected score is measured on, whatever the default seed and test size are.
+# The project's params and the training rows they give: what the grid search's folds must fit,
+# whatever the default seed and test size are.
 PROJECT_PARAMS = load_params(REPO_ROOT / "params.yaml")
-TRAIN_SET, TEST_SET = split_train_test(
+TRAIN_SET, _ = split_train_test(
     featurize(load_iris_frame()), PROJECT_PARAMS.data_split.test_size, PROJECT_PARAMS.base.random_state
 )
 
 
 def pipeline_model():
-    """The model the stage notebooks fit with the project's params, and the test set's (X, y): their calls
-    in memory, without DVC, papermill or files."""
+    """The model the stage notebooks fit with the project's params: their calls in memory, without
+    DVC, papermill or files."""
     params = PROJECT_PARAMS.train
     grid = {"param_grid": params.param_grid, "cv": params.cv, "random_state": PROJECT_PARAMS.base.random_state}
-    return train(*features_and_target(TRAIN_SET), params.estimator_name, **grid), features_and_target(TEST_SET)
+    return train(*features_and_target(TRAIN_SET), params.estimator_name, **grid)
 
 
 # A bad params.yaml -> the error after the file's path: test_config checks each through the

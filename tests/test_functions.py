@@ -142,7 +142,7 @@ SAVE_DEFAULT_MODEL = """
 import hashlib, sys
 from conftest import pipeline_model
 from iris_pipeline.io import save_model
-print(hashlib.md5(save_model(pipeline_model()[0], sys.argv[1]).read_bytes()).hexdigest())
+print(hashlib.md5(save_model(pipeline_model(), sys.argv[1]).read_bytes()).hexdigest())
 """
 
 

@@ -33,7 +33,6 @@ from pathlib import Path
 
 import nbformat
 import yaml
-from notebook_hygiene import IPCKernelManager
 
 from workbook.workspace import PROJECT_FILES, Workspace, isolated_environ
 
@@ -117,21 +116,25 @@ def import_cost(stage: str, root: Path, env: dict[str, str]) -> tuple[float, set
     return total / 1000, {module.split(".")[0] for *_, module in found} & set(HEAVY)
 
 
-def kernel_start(kernel_name: str, env: dict[str, str], repeat: int) -> float:
-    """Median seconds from starting a stage's kernel (as the engine does) until it answers."""
+def kernel_start(kernel_name: str, repeat: int) -> float:
+    """Median seconds from the engine's early start of a stage's kernel until the kernel answers."""
+    import papermill  # noqa: F401  (first: papermill loads the engine's module while it is imported)
+    from papermill_reproducible import EarlyKernel
 
-    async def once() -> float:
-        km, start = IPCKernelManager(kernel_name=kernel_name), time.perf_counter()
-        await km.start_kernel(env=env, extra_arguments=["--HistoryManager.hist_file=:memory:"])
+    async def ready(km) -> None:
         client = km.client()
         client.start_channels()
         await client.wait_for_ready(timeout=60)
+
+    def once() -> float:
+        start = time.perf_counter()
+        early = EarlyKernel(kernel_name)  # in this process's environment, as the engine's is
+        asyncio.run(ready(early.km))
         took = time.perf_counter() - start
-        client.stop_channels()
-        await km.shutdown_kernel(now=True)
+        early.kill()
         return took
 
-    return statistics.median(asyncio.run(once()) for _ in range(repeat))
+    return statistics.median(once() for _ in range(repeat))
 
 
 def main() -> int:
@@ -173,7 +176,7 @@ def main() -> int:
         runs = {key: ([sys.executable, "-c", code], project) for key, code in starts.items()}
         parts = alternated({**runs, "check": (check, project)}, env, args.repeat)
         kernel_name = nbformat.read(project / "stages" / "train.ipynb", as_version=4).metadata.kernelspec.name
-        parts["kernel"] = kernel_start(kernel_name, env, args.repeat)
+        parts["kernel"] = kernel_start(kernel_name, args.repeat)
 
     machine = f"Python {sys.version.split()[0]}, {os.cpu_count()} cores"
     print(f"Median of {args.repeat} alternated runs, seconds ({machine})\n")

@@ -232,7 +232,6 @@ def copy_of(repo: Repo, tmp_path: Path) -> Repo:
 STEPS = [step["name"] for step in yaml.safe_load((REPO_ROOT / "course/steps.yaml").read_text())["steps"]]
 SOLUTION = "_SOLUTION"
 CHAIN = [name + SOLUTION for name in STEPS]  # every step has an exercise: its solution is the chain commit
-ANSI = re.compile(r"\x1b\[[0-9;]*m")
 
 
 def course_clone(base: Path, name: str = "course") -> Repo:

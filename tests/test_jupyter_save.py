@@ -109,7 +109,7 @@ def test_stage_notebooks_run_in_jupyterlab_as_under_dvc_repro(reproduced_project
     assert project.git("status", "--porcelain").stdout == ""
     assert "Data and pipelines are up to date." in project.dvc("status").stdout
 
-    # An edit of the code is saved: that is a change of the stage.
+    # An edit of the code of the stage run last (`notebook`, `path`) is saved: that is a change of the stage.
     notebook.cells[-1].source += "\nprint('more')"
     save(manager, path, notebook)
     assert project.git("status", "--porcelain").stdout == f" M {path}\n"
